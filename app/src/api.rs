@@ -1,0 +1,59 @@
+//! Server functions: thin adapters from the browser to the server's console.
+//!
+//! Each one finds the console and the caller, calls one console method and returns its
+//! answer. [`ACCESS`] lists every server function with who may call it; the server refuses
+//! calls to paths missing from it, and a test checks the list against the registry.
+
+use leptos::prelude::*;
+
+use crate::{
+    error::AppError,
+    types::{CampaignView, IntegrationsView, OAuthTokenView, SessionView},
+};
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Signed-in administrators only.
+    Admin,
+}
+
+/// Every server function's path and who may call it.
+pub const ACCESS: &[(&str, Access)] = &[
+    ("/api/current_session", Access::SignedIn),
+    ("/api/integrations_page", Access::Admin),
+    ("/api/oauth_tokens_page", Access::Admin),
+    ("/api/campaigns_page", Access::Admin),
+];
+
+/// The signed-in user's name, role and organization (for the top bar and navigation).
+#[server(endpoint = "current_session")]
+pub async fn current_session() -> Result<SessionView, AppError> {
+    let (console, caller) = crate::ssr::console_and_caller().await?;
+    console.session(&caller).await
+}
+
+/// The Integrations page's content.
+#[server(endpoint = "integrations_page")]
+pub async fn integrations_page() -> Result<IntegrationsView, AppError> {
+    let (console, caller) = crate::ssr::console_and_caller().await?;
+    console.integrations(&caller).await
+}
+
+/// Every OAuth token the organization stores, without secrets.
+#[server(endpoint = "oauth_tokens_page")]
+pub async fn oauth_tokens_page() -> Result<Vec<OAuthTokenView>, AppError> {
+    let (console, caller) = crate::ssr::console_and_caller().await?;
+    console.oauth_tokens(&caller).await
+}
+
+/// The organization's campaigns.
+#[server(endpoint = "campaigns_page")]
+pub async fn campaigns_page() -> Result<Vec<CampaignView>, AppError> {
+    let (console, caller) = crate::ssr::console_and_caller().await?;
+    console.campaigns(&caller).await
+}

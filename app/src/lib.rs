@@ -1,0 +1,70 @@
+//! The orgsync user interface: pages, components and the server functions they call.
+//!
+//! Compiled twice: with `ssr` into the server binary and with `hydrate` into the wasm bundle.
+//! Everything that only exists on the server (the console trait, the caller) lives in [`ssr`].
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+pub mod types;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{Link, MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    components::{ParentRoute, Redirect, Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    components::layout::AdminLayout,
+    pages::{
+        campaigns::CampaignsPage, integrations::IntegrationsPage, login::LoginPage,
+        not_found::NotFoundPage, oauth_tokens::OAuthTokensPage, setup::SetupPage,
+    },
+};
+
+/// The HTML document around the app: the server renders it once per page request.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The router: public sign-in pages and the Admin module.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Link rel="stylesheet" id="orgsync-css" href="/pkg/orgsync.css" />
+        <Title formatter=|page: String| format!("{page} · orgsync") />
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=|| view! { <Redirect path="/admin/integrations" /> } />
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/setup") view=SetupPage />
+                <ParentRoute path=path!("/admin") view=AdminLayout>
+                    <Route path=path!("") view=|| view! { <Redirect path="/admin/integrations" /> } />
+                    <Route path=path!("integrations") view=IntegrationsPage />
+                    <Route path=path!("oauth-tokens") view=OAuthTokensPage />
+                    <Route path=path!("campaigns") view=CampaignsPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

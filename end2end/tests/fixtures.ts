@@ -1,0 +1,486 @@
+/**
+ * Fixtures for the orgsync end-to-end suite: a REAL `orgsync serve` per worker.
+ *
+ * - `app` (worker-scoped): starts the release binary on a free port with a fresh, empty data
+ *   directory, waits for `GET /healthz`, ends first run by creating a baseline user through the
+ *   CLI, and stops the server (SIGTERM) when the worker ends.
+ * - `baseURL` is taken from `app`, so specs write `page.goto("/login")`.
+ * - `startServer()` gives a test a server of its own (the first-run test needs one with no
+ *   users); stop it in a `finally`.
+ *
+ * Tests in one worker share that worker's server, so every test creates its own organization
+ * and users (unique names, see `uniqueName`) and never relies on another test having run.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test as base, expect, type Page, type TestInfo } from "@playwright/test";
+
+export { expect };
+
+/** The `end2end/` folder (relative paths in `ORGSYNC_BIN` are resolved against it). */
+export const END2END_DIR = path.resolve(__dirname, "..");
+
+/** Where `screenshot()` writes; git-ignored. */
+export const SCREENSHOT_DIR = path.join(END2END_DIR, "screenshots");
+
+/** How long `orgsync serve` may take to answer `/healthz`. */
+const STARTUP_TIMEOUT_MS = 30_000;
+/** How long a SIGTERM'd server may take to exit before it is killed. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Time for a fixture that starts and stops a server (give it to fixtures and tests that do). */
+export const SERVER_FIXTURE_TIMEOUT_MS = STARTUP_TIMEOUT_MS + SHUTDOWN_TIMEOUT_MS + 10_000;
+/** How long one CLI command may run. */
+const CLI_TIMEOUT_MS = 30_000;
+
+export type Role = "admin" | "viewer";
+
+/** A user created for a test. */
+export interface Credentials {
+  org: string;
+  username: string;
+  password: string;
+  role: Role;
+}
+
+/** What a finished CLI command printed. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CreateUserOptions {
+  role: Role;
+  /** Existing organization; by default a fresh one is created. */
+  org?: string;
+  /** The `integrations` flag of the fresh organization (default: on). Ignored with `org`. */
+  integrations?: boolean;
+  username?: string;
+  password?: string;
+}
+
+/** The orgsync binary: `ORGSYNC_BIN` or `../target/release/orgsync`, relative to `end2end/`. */
+export function binaryPath(): string {
+  const configured = process.env.ORGSYNC_BIN;
+  const bin = path.resolve(END2END_DIR, configured || "../target/release/orgsync");
+  if (!fs.existsSync(bin)) {
+    throw new Error(
+      `orgsync binary not found at ${bin}${configured ? " (from ORGSYNC_BIN)" : ""}: ` +
+        "build it first with `cargo xtask build` (or set ORGSYNC_BIN to its path).",
+    );
+  }
+  return bin;
+}
+
+let nameCounter = 0;
+
+/** A name no other test on this server uses: `<prefix>-<counter>-<random>`, lowercase. */
+export function uniqueName(prefix: string): string {
+  nameCounter += 1;
+  const random = Math.random().toString(36).slice(2, 8);
+  return `${prefix}-${nameCounter}-${random}`;
+}
+
+/** A password comfortably over the 10-character minimum. */
+export function uniquePassword(): string {
+  return `pw-${Math.random().toString(36).slice(2, 10)}-Correct-Horse`;
+}
+
+/**
+ * The environment for every orgsync process we start: ours, minus any `ORGSYNC_*` setting
+ * (a developer's `ORGSYNC_DATABASE_URL` or `ORGSYNC_DEMO` must never reach the test server),
+ * plus `RUST_LOG=info` and whatever `extra` adds.
+ */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith("ORGSYNC_")) env[key] = value;
+  }
+  return { ...env, RUST_LOG: "info", NO_COLOR: "1", ...extra };
+}
+
+/** A port nobody listens on right now (bind to port 0, read it, close). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Server output, kept so a failed start-up or test can show it. Holds the last 2 MB. */
+class OutputBuffer {
+  private text = "";
+  private dropped = 0;
+  private static readonly LIMIT = 2 * 1024 * 1024;
+
+  push(chunk: Buffer | string): void {
+    this.text += chunk.toString();
+    if (this.text.length > OutputBuffer.LIMIT) {
+      const cut = this.text.length - OutputBuffer.LIMIT;
+      this.text = this.text.slice(cut);
+      this.dropped += cut;
+    }
+  }
+
+  /** Total characters ever written; pass it to `since()` later. */
+  get offset(): number {
+    return this.dropped + this.text.length;
+  }
+
+  /** Everything written since `offset` (as far as it is still kept). */
+  since(offset: number): string {
+    return this.text.slice(Math.max(0, offset - this.dropped));
+  }
+}
+
+/** Servers still running, killed if the worker process exits without tearing them down. */
+const liveServers = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of liveServers) child.kill("SIGKILL");
+});
+
+/** A running `orgsync serve` with its own data directory, plus helpers to drive it. */
+export class OrgsyncServer {
+  private stopped = false;
+
+  private constructor(
+    /** `http://127.0.0.1:<port>`, no trailing slash. */
+    readonly baseURL: string,
+    /** The server's private data directory (SQLite file, `setup-code`). */
+    readonly dataDir: string,
+    private readonly bin: string,
+    private readonly child: ChildProcess,
+    private readonly exited: Promise<void>,
+    private readonly output: OutputBuffer,
+  ) {}
+
+  /** Starts the binary and resolves once `/healthz` answers 200. */
+  static async start(): Promise<OrgsyncServer> {
+    const bin = binaryPath();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "orgsync-e2e-"));
+    const port = await freePort();
+    const listen = `127.0.0.1:${port}`;
+    const output = new OutputBuffer();
+    const child = spawn(bin, ["serve", "--listen", listen, "--data-dir", dataDir], {
+      cwd: dataDir,
+      env: childEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    liveServers.add(child);
+    child.stdout?.on("data", (chunk) => output.push(chunk));
+    child.stderr?.on("data", (chunk) => output.push(chunk));
+    let spawnError: Error | undefined;
+    child.once("error", (error) => {
+      spawnError = error;
+    });
+    const exited = new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+      child.once("error", () => resolve());
+    });
+    const server = new OrgsyncServer(`http://${listen}`, dataDir, bin, child, exited, output);
+    try {
+      await server.waitUntilHealthy(() => spawnError);
+    } catch (error) {
+      await server.stop();
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`${message}\n--- orgsync serve output ---\n${output.since(0) || "(none)"}`);
+    }
+    return server;
+  }
+
+  private async waitUntilHealthy(spawnError: () => Error | undefined): Promise<void> {
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    let lastProblem = "no answer yet";
+    while (Date.now() < deadline) {
+      const error = spawnError();
+      if (error) throw new Error(`could not start ${this.bin}: ${error.message}`);
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        throw new Error(
+          `orgsync serve exited (code ${this.child.exitCode}, signal ${this.child.signalCode}) before it was healthy`,
+        );
+      }
+      try {
+        const response = await fetch(`${this.baseURL}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        if (response.status === 200) return;
+        lastProblem = `GET /healthz answered ${response.status}`;
+      } catch (error) {
+        lastProblem = `GET /healthz failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      await sleep(100);
+    }
+    throw new Error(`orgsync serve was not healthy within ${STARTUP_TIMEOUT_MS / 1000} s (${lastProblem})`);
+  }
+
+  /** SIGTERM, wait for the exit (SIGKILL after 10 s), then delete the data directory. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill("SIGTERM");
+      const timedOut = await Promise.race([
+        this.exited.then(() => false),
+        sleep(SHUTDOWN_TIMEOUT_MS).then(() => true),
+      ]);
+      if (timedOut) {
+        console.warn(
+          `orgsync serve did not exit within ${SHUTDOWN_TIMEOUT_MS / 1000} s of SIGTERM; killing it.\n` +
+            this.logs().slice(-4_000),
+        );
+        this.child.kill("SIGKILL");
+        await this.exited;
+      }
+    }
+    liveServers.delete(this.child);
+    if (process.env.E2E_KEEP_DATA) {
+      console.log(`E2E_KEEP_DATA: kept ${this.dataDir}`);
+    } else {
+      fs.rmSync(this.dataDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Everything the server printed (the last 2 MB of it). */
+  logs(): string {
+    return this.output.since(0);
+  }
+
+  /** A mark in the server output, for `logsSince`. */
+  logOffset(): number {
+    return this.output.offset;
+  }
+
+  /** What the server printed after `logOffset()` returned `offset`. */
+  logsSince(offset: number): string {
+    return this.output.since(offset);
+  }
+
+  /**
+   * Runs `orgsync <args...> --data-dir <this server's data dir>` and returns its exit code and
+   * output. `password` is passed as `ORGSYNC_PASSWORD`.
+   */
+  cli(args: string[], opts: { password?: string } = {}): Promise<CliResult> {
+    const extra: Record<string, string> = {};
+    if (opts.password !== undefined) extra.ORGSYNC_PASSWORD = opts.password;
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.bin, [...args, "--data-dir", this.dataDir], {
+        cwd: this.dataDir,
+        env: childEnv(extra),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout?.on("data", (chunk) => (stdout += chunk.toString()));
+      child.stderr?.on("data", (chunk) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`orgsync ${args.join(" ")} took longer than ${CLI_TIMEOUT_MS / 1000} s`));
+      }, CLI_TIMEOUT_MS);
+      child.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      child.once("close", (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  /** Like `cli`, but throws (showing the output) unless the command exits 0. */
+  async cliOk(args: string[], opts: { password?: string } = {}): Promise<CliResult> {
+    const result = await this.cli(args, opts);
+    if (result.code !== 0) {
+      throw new Error(
+        `orgsync ${args.join(" ")} exited with ${result.code}\n` +
+          `--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`,
+      );
+    }
+    return result;
+  }
+
+  /** The one-time first-run code the server wrote to `<dataDir>/setup-code`. */
+  setupCode(): string {
+    return fs.readFileSync(path.join(this.dataDir, "setup-code"), "utf8").trim();
+  }
+
+  /** Creates an organization through the CLI; `integrations` (default on) sets its flag. */
+  async createOrg(opts: { name?: string; integrations?: boolean } = {}): Promise<string> {
+    const name = opts.name ?? uniqueName("org");
+    await this.cliOk(["org", "create", name]);
+    if (opts.integrations ?? true) await this.setFlag(name, "integrations", true);
+    return name;
+  }
+
+  /** `orgsync org flag <org> <flag> on|off`. */
+  async setFlag(org: string, flag: string, on: boolean): Promise<void> {
+    await this.cliOk(["org", "flag", org, flag, on ? "on" : "off"]);
+  }
+
+  /**
+   * Creates a user through the CLI, in a fresh organization unless `org` is given. (On a
+   * server still in first run, the first user created this way ends first run.)
+   */
+  async createUser(opts: CreateUserOptions): Promise<Credentials> {
+    const org = opts.org ?? (await this.createOrg({ integrations: opts.integrations }));
+    const username = opts.username ?? uniqueName(opts.role);
+    const password = opts.password ?? uniquePassword();
+    await this.cliOk(["user", "create", "--org", org, "--username", username, "--role", opts.role], {
+      password,
+    });
+    return { org, username, password, role: opts.role };
+  }
+
+  /**
+   * Creates an administrator of a fresh organization (`integrations` flag on unless told
+   * otherwise) and, unless `signIn: false`, signs `page` in as them.
+   */
+  async createAdmin(
+    page: Page,
+    opts: { integrations?: boolean; signIn?: boolean } = {},
+  ): Promise<Credentials> {
+    const admin = await this.createUser({ role: "admin", integrations: opts.integrations });
+    if (opts.signIn ?? true) await signIn(page, admin.username, admin.password);
+    return admin;
+  }
+
+  /** `signIn` bound for convenience: `app.signIn(page, user, pass)`. */
+  signIn(page: Page, username: string, password: string, opts: { next?: string } = {}): Promise<void> {
+    return signIn(page, username, password, opts);
+  }
+}
+
+/** Starts a server of the test's own; `stop()` it in a `finally`. */
+export function startServer(): Promise<OrgsyncServer> {
+  return OrgsyncServer.start();
+}
+
+/** True for the sign-in page, whatever its query string. */
+export const isLoginPage = (url: URL): boolean => url.pathname === "/login";
+
+/**
+ * Signs in through the sign-in form and waits until the browser has left `/login`.
+ * `next` is sent as `?next=` (where to land afterwards).
+ */
+export async function signIn(
+  page: Page,
+  username: string,
+  password: string,
+  opts: { next?: string } = {},
+): Promise<void> {
+  await page.goto(opts.next ? `/login?next=${encodeURIComponent(opts.next)}` : "/login");
+  await expect(page.getByRole("heading", { name: "Sign in to orgsync" })).toBeVisible();
+  await fillSignInForm(page, username, password);
+  await expect(page, `signing in as ${username} should leave /login`).not.toHaveURL(isLoginPage);
+}
+
+/** Fills the sign-in form on the current page and presses "Sign in". */
+export async function fillSignInForm(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel("Username", { exact: true }).fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/** The Admin module's sidebar. */
+export const adminNav = (page: Page) => page.getByRole("navigation", { name: "Admin" });
+
+/** The page's main (level 1) heading with this name. */
+export const pageHeading = (page: Page, name: string) =>
+  page.getByRole("heading", { level: 1, name, exact: true });
+
+/**
+ * Saves a full-page screenshot to `end2end/screenshots/<name>.png` for humans to look at
+ * (`<name>.<project>.png` outside the `hydrated` project, so both runs are kept).
+ */
+export async function screenshot(page: Page, name: string, testInfo: TestInfo): Promise<void> {
+  const project = testInfo.project.name;
+  const file = project === "hydrated" ? `${name}.png` : `${name}.${project}.png`;
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, file), fullPage: true });
+}
+
+/**
+ * Records, for every document `page` loads from now on, when the wasm bundle has been
+ * instantiated. Call before `goto`; then `waitForHydration`.
+ *
+ * Leptos' hydration script calls `hydrate()` in the promise continuation right after
+ * wasm-bindgen's `WebAssembly.instantiate(Streaming)` resolves, so once the flag set here is
+ * visible to a later task, hydration has run.
+ */
+export async function watchHydration(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __orgsyncWasmReady?: boolean };
+    const wasm = WebAssembly as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const name of ["instantiateStreaming", "instantiate"]) {
+      const original = wasm[name];
+      if (typeof original !== "function") continue;
+      wasm[name] = (...args: unknown[]) =>
+        original.apply(WebAssembly, args).then((result) => {
+          w.__orgsyncWasmReady = true;
+          return result;
+        });
+    }
+  });
+}
+
+/** Waits until the current document's wasm has been instantiated and hydrated (see `watchHydration`). */
+export async function waitForHydration(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => (window as unknown as { __orgsyncWasmReady?: boolean }).__orgsyncWasmReady === true,
+    undefined,
+    { polling: "raf" },
+  );
+}
+
+type WorkerFixtures = {
+  /** This worker's orgsync server. */
+  app: OrgsyncServer;
+};
+
+type TestFixtures = {
+  /** Attaches the server output produced during a failed test to its report. */
+  serverLogOnFailure: void;
+};
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  app: [
+    async ({}, use) => {
+      const server = await startServer();
+      try {
+        // End first run through the CLI, so `/login` shows the sign-in form from the start
+        // whichever test runs first. (first-admin.spec.ts tests first run on its own server.)
+        await server.createUser({ role: "viewer", username: uniqueName("baseline") });
+        await use(server);
+      } finally {
+        await server.stop();
+      }
+    },
+    { scope: "worker", timeout: SERVER_FIXTURE_TIMEOUT_MS },
+  ],
+
+  baseURL: async ({ app }, use) => {
+    await use(app.baseURL);
+  },
+
+  serverLogOnFailure: [
+    async ({ app }, use, testInfo) => {
+      const start = app.logOffset();
+      await use();
+      if (testInfo.status !== testInfo.expectedStatus) {
+        await testInfo.attach("orgsync-server.log", {
+          body: app.logsSince(start) || "(no output)",
+          contentType: "text/plain",
+        });
+      }
+    },
+    { auto: true },
+  ],
+});

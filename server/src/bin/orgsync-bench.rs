@@ -1,0 +1,112 @@
+//! `orgsync-bench`: benchmark scenarios. Each subcommand sets up what it needs, prints
+//! progress to stderr and, as its last line on stdout, one JSON object with its figures.
+
+use std::{
+    path::PathBuf,
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "orgsync-bench", about = "Benchmark scenarios for orgsync")]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// Cold start of `orgsync serve` (fresh data directory, migrations included) to a ready `/healthz`.
+    Startup {
+        /// Use this database instead of a fresh SQLite file (for example a fresh PostgreSQL database).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// How many cold starts to time (the figure is the median).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.scenario {
+        Scenario::Startup { database_url, runs } => startup(database_url, runs.max(1)).await,
+    }
+}
+
+async fn startup(database_url: Option<String>, runs: usize) -> anyhow::Result<()> {
+    let binary = sibling_binary("orgsync")?;
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
+    let mut timings = Vec::with_capacity(runs);
+    for run in 1..=runs {
+        let data_dir = tempfile::tempdir()?;
+        let port = free_port()?;
+        let started = Instant::now();
+        let mut command = tokio::process::Command::new(&binary);
+        command
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        if let Some(url) = &database_url {
+            command.args(["--database-url", url]);
+        }
+        let mut child = command.spawn().with_context(|| format!("cannot start {}", binary.display()))?;
+        let url = format!("http://127.0.0.1:{port}/healthz");
+        loop {
+            if let Ok(response) = client.get(&url).send().await {
+                if response.status().is_success() {
+                    break;
+                }
+            }
+            if let Some(status) = child.try_wait()? {
+                bail!("orgsync exited before it was ready: {status}");
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                bail!("orgsync was not ready within 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        eprintln!("run {run}/{runs}: ready in {ms:.1} ms");
+        timings.push(ms);
+        child.start_kill()?;
+        child.wait().await?;
+    }
+    timings.sort_by(f64::total_cmp);
+    let median = timings[timings.len() / 2];
+    let backend = if database_url.is_some() { "postgres" } else { "sqlite" };
+    println!(
+        "{}",
+        serde_json::json!({
+            "scenario": "startup",
+            "ms": (median * 10.0).round() / 10.0,
+            "runs": runs,
+            "min_ms": (timings[0] * 10.0).round() / 10.0,
+            "max_ms": (timings[timings.len() - 1] * 10.0).round() / 10.0,
+            "database": backend,
+        })
+    );
+    Ok(())
+}
+
+/// The `orgsync` binary next to this one (both are built into `target/release`).
+fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let path = exe.with_file_name(name);
+    if !path.exists() {
+        bail!("{} not found: build it first (`cargo xtask build`)", path.display());
+    }
+    Ok(path)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}

@@ -1,0 +1,101 @@
+//! Command-line interface: `orgsync serve | migrate | org | user`.
+//!
+//! Every flag has an `ORGSYNC_*` environment twin, so a container or a systemd unit can
+//! configure orgsync without a command line.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// orgsync keeps Salesforce Contacts and Leads flowing into dialer campaigns.
+#[derive(Debug, Parser)]
+#[command(name = "orgsync", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives. Shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Directory for the SQLite database, the setup code and other local state.
+    #[arg(long, global = true, env = "ORGSYNC_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Database URL (`sqlite://...` or `postgres://...`); defaults to `orgsync.db` in the data directory.
+    #[arg(long, global = true, env = "ORGSYNC_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web application (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage organizations and their feature flags.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "ORGSYNC_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Also create a demo organization and administrator, so a newcomer sees the whole flow.
+    #[arg(long, env = "ORGSYNC_DEMO")]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization (feature flags start off).
+    Create {
+        /// The organization's name (unique).
+        name: String,
+    },
+    /// List organizations and their feature flags.
+    List,
+    /// Switch one of an organization's feature flags on or off.
+    Flag {
+        /// The organization's name.
+        org: String,
+        /// The flag, for example `integrations`.
+        flag: String,
+        /// `on` or `off`.
+        state: FlagState,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FlagState {
+    On,
+    Off,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from ORGSYNC_PASSWORD, or from the first line of standard input.
+    Create {
+        /// The organization the user belongs to.
+        #[arg(long)]
+        org: String,
+        /// The sign-in name (unique).
+        #[arg(long)]
+        username: String,
+        /// What the user may do.
+        #[arg(long, value_enum, default_value = "viewer")]
+        role: RoleArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Viewer,
+}

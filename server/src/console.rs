@@ -1,0 +1,46 @@
+//! The console: every operation the UI may perform, and the one place that checks who is
+//! asking. Server functions and auth routes call it; it calls the store.
+
+mod auth;
+mod pages;
+
+use std::{path::PathBuf, sync::Arc};
+
+use app::error::AppError;
+use sea_orm::DatabaseConnection;
+use tokio::sync::Mutex;
+
+pub use auth::{NewSession, SESSION_TTL, SetupForm, validate_new_password};
+
+/// Use cases of the admin UI, backed by the store.
+pub struct Console {
+    db: DatabaseConnection,
+    /// The first-run setup code while no user exists (`None` once set up).
+    setup: Mutex<Option<SetupCode>>,
+}
+
+/// The one-time first-run code and the file it was written to.
+struct SetupCode {
+    code: String,
+    file: PathBuf,
+}
+
+impl Console {
+    pub fn new(db: DatabaseConnection) -> Arc<Self> {
+        Arc::new(Console {
+            db,
+            setup: Mutex::new(None),
+        })
+    }
+
+    /// The database this console works on.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+/// Store failures are logged here with their detail and reach the user as a generic message.
+fn internal(error: impl std::fmt::Debug) -> AppError {
+    tracing::error!(?error, "console operation failed");
+    AppError::Internal
+}

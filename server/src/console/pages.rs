@@ -1,0 +1,105 @@
+//! What the Admin module's pages show. Each method checks the caller first.
+
+use app::{
+    error::AppError,
+    ssr::{Caller, SignedInUser},
+    types::{
+        CampaignView, INTEGRATIONS_FLAG, IntegrationsView, OAuthTokenView, Role, SalesforceCardView,
+        SessionView,
+    },
+};
+use store::entities::organizations;
+
+use super::{Console, internal};
+
+#[async_trait::async_trait]
+impl app::ssr::Console for Console {
+    async fn session(&self, caller: &Caller) -> Result<SessionView, AppError> {
+        let user = caller.user()?;
+        let org = self.organization_of(user).await?;
+        Ok(SessionView {
+            username: user.username.clone(),
+            role: user.role,
+            organization: org.name.clone(),
+            integrations_enabled: flag_on(&org, INTEGRATIONS_FLAG),
+        })
+    }
+
+    async fn integrations(&self, caller: &Caller) -> Result<IntegrationsView, AppError> {
+        let admin = caller.admin()?;
+        let org = self.organization_of(admin).await?;
+        if !flag_on(&org, INTEGRATIONS_FLAG) {
+            return Err(AppError::FeatureDisabled {
+                flag: INTEGRATIONS_FLAG.to_string(),
+            });
+        }
+        let account = store::salesforce_accounts::find_for_org(&self.db, org.id)
+            .await
+            .map_err(internal)?;
+        let salesforce = match account {
+            Some(account) => SalesforceCardView::Connected {
+                instance_url: account.instance_url,
+                username: account.username,
+            },
+            None => SalesforceCardView::NotConnected,
+        };
+        Ok(IntegrationsView { salesforce })
+    }
+
+    async fn oauth_tokens(&self, caller: &Caller) -> Result<Vec<OAuthTokenView>, AppError> {
+        let admin = caller.admin()?;
+        let tokens = store::oauth_tokens::list_for_org(&self.db, admin.organization_id)
+            .await
+            .map_err(internal)?;
+        Ok(tokens
+            .into_iter()
+            .map(|t| OAuthTokenView {
+                id: t.id,
+                provider: t.provider,
+                instance_url: t.instance_url,
+                username: t.username,
+                issued_at: t.issued_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            })
+            .collect())
+    }
+
+    async fn campaigns(&self, caller: &Caller) -> Result<Vec<CampaignView>, AppError> {
+        let admin = caller.admin()?;
+        let campaigns = store::campaigns::list_for_org(&self.db, admin.organization_id)
+            .await
+            .map_err(internal)?;
+        Ok(campaigns
+            .into_iter()
+            .map(|c| CampaignView {
+                id: c.id,
+                name: c.name,
+                created_at: c.created_at.format("%Y-%m-%d").to_string(),
+            })
+            .collect())
+    }
+}
+
+impl Console {
+    async fn organization_of(&self, user: &SignedInUser) -> Result<organizations::Model, AppError> {
+        store::organizations::find_by_id(&self.db, user.organization_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| internal("signed-in user's organization is missing"))
+    }
+}
+
+/// Whether a feature flag is on; unreadable flags count as off (and are logged).
+fn flag_on(org: &organizations::Model, flag: &str) -> bool {
+    match store::organizations::flags(org) {
+        Ok(flags) => flags.get(flag).copied().unwrap_or(false),
+        Err(error) => {
+            tracing::error!(?error, organization = org.id, "unreadable feature flags");
+            false
+        }
+    }
+}
+
+/// The role stored for a user, read defensively: an unknown value gets the least access.
+pub(super) fn role_of(stored: &str) -> Role {
+    Role::parse(stored).unwrap_or(Role::Viewer)
+}

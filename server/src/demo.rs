@@ -1,0 +1,42 @@
+//! `serve --demo`: a demo organization with the `integrations` flag on, an administrator
+//! and a viewer, and a few campaigns, so a newcomer sees the whole flow in one command.
+//! Idempotent: running it again leaves existing demo data alone.
+
+use app::types::INTEGRATIONS_FLAG;
+
+use crate::{console::Console, credentials};
+
+pub const DEMO_ORG: &str = "Demo Contact Center";
+pub const DEMO_ADMIN: &str = "admin";
+pub const DEMO_VIEWER: &str = "viewer";
+/// Demo credentials are public by design (README); never use `--demo` on a real deployment.
+pub const DEMO_PASSWORD: &str = "orgsync-demo";
+const DEMO_CAMPAIGNS: [&str; 3] = ["Spring renewals", "Inbound leads follow-up", "Win-back Q4"];
+
+pub async fn seed(console: &Console) -> anyhow::Result<()> {
+    let db = console.db();
+    let org = match store::organizations::find_by_name(db, DEMO_ORG).await? {
+        Some(org) => org,
+        None => {
+            let org = store::organizations::create(db, DEMO_ORG).await?;
+            store::organizations::set_flag(db, org.id, INTEGRATIONS_FLAG, true).await?;
+            for name in DEMO_CAMPAIGNS {
+                store::campaigns::create(db, org.id, name).await?;
+            }
+            org
+        }
+    };
+    for (username, role) in [
+        (DEMO_ADMIN, store::users::Role::Admin),
+        (DEMO_VIEWER, store::users::Role::Viewer),
+    ] {
+        if store::users::find_by_username(db, username).await?.is_none() {
+            let hash = credentials::hash_password(DEMO_PASSWORD)?;
+            store::users::create(db, org.id, username, &hash, role).await?;
+        }
+    }
+    tracing::warn!(
+        "demo mode: sign in as `{DEMO_ADMIN}` (or `{DEMO_VIEWER}`) with the password `{DEMO_PASSWORD}`"
+    );
+    Ok(())
+}

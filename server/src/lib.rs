@@ -1,0 +1,15 @@
+//! orgsync: keeps Salesforce Contacts and Leads flowing into dialer campaigns.
+//!
+//! This crate is the server side of the single `orgsync` binary: configuration, the web
+//! layer, the console (use cases the UI may perform), the admin commands, and start-up.
+
+pub mod admin;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod credentials;
+pub mod demo;
+pub mod site;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

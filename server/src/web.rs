@@ -1,0 +1,58 @@
+//! The HTTP side: one router for pages, server functions, auth forms, health and assets.
+//!
+//! Request flow: session layer (who is asking) → guard (may they, is the origin ours) →
+//! Leptos pages and server functions, the routes in [`routes::HTTP_ROUTES`], or the
+//! embedded site files.
+
+pub mod auth_routes;
+pub mod guard;
+pub mod health;
+pub mod routes;
+pub mod session;
+
+use std::sync::Arc;
+
+use app::{App, shell, ssr::SharedConsole};
+use axum::{Router, extract::FromRef, middleware};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+
+use crate::{console::Console, site};
+
+/// Shared state of every request handler.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub console: Arc<Console>,
+}
+
+/// Leptos settings for the embedded site. The names match the build (`.cargo/config.toml`).
+pub fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("orgsync")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .build()
+}
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let console: SharedConsole = state.console.clone();
+    let context = move || provide_context(console.clone());
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+
+    let mut router = Router::new();
+    for route in routes::HTTP_ROUTES {
+        router = router.route(route.path, (route.handler)());
+    }
+    router
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(site::fallback_handler(context, leptos_options))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
+        .layer(middleware::from_fn_with_state(state.clone(), session::resolve_caller))
+        .with_state(state)
+}

@@ -1,0 +1,216 @@
+//! The guard: refuses cross-origin writes, enforces who may call each endpoint, and sends
+//! visitors of protected pages to sign in.
+//!
+//! Deny by default: a server function missing from [`app::api::ACCESS`] is refused.
+
+use app::{api::Access, ssr::Caller, types::Role};
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+
+use super::{AppState, routes::http_route_access};
+
+/// Why the guard refused a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A write from another site (CSRF).
+    CrossOrigin,
+    /// Not signed in.
+    Unauthorized,
+    /// Signed in without the needed role.
+    Forbidden,
+    /// No such server function.
+    UnknownEndpoint,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            Refusal::CrossOrigin => (StatusCode::FORBIDDEN, "Cross-origin requests are not accepted."),
+            Refusal::Unauthorized => (StatusCode::UNAUTHORIZED, "Sign in first."),
+            Refusal::Forbidden => (StatusCode::FORBIDDEN, "Your account does not have access to this."),
+            Refusal::UnknownEndpoint => (StatusCode::NOT_FOUND, "No such endpoint."),
+        };
+        (status, message).into_response()
+    }
+}
+
+/// What a request is, as far as access goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    ServerFunction(Option<Access>),
+    HttpRoute(Access),
+    /// `/login` and `/setup`.
+    SignInPage,
+    /// `/` and `/admin/...`.
+    AdminPage,
+    /// Site files and unknown pages.
+    Other,
+}
+
+fn classify(path: &str) -> Target {
+    if path.starts_with("/api/") {
+        let access = app::api::ACCESS.iter().find(|(p, _)| *p == path).map(|(_, a)| *a);
+        return Target::ServerFunction(access);
+    }
+    if let Some(access) = http_route_access(path) {
+        return Target::HttpRoute(access);
+    }
+    match path {
+        "/login" | "/setup" => Target::SignInPage,
+        "/" | "/admin" => Target::AdminPage,
+        p if p.starts_with("/admin/") => Target::AdminPage,
+        _ => Target::Other,
+    }
+}
+
+/// Decides whether `caller` may call an endpoint with `access`.
+pub fn check_access(access: Access, caller: &Caller) -> Result<(), Refusal> {
+    match (access, caller) {
+        (Access::Public, _) => Ok(()),
+        (_, Caller::Anonymous) => Err(Refusal::Unauthorized),
+        (Access::SignedIn, Caller::User(_)) => Ok(()),
+        (Access::Admin, Caller::User(user)) if user.role == Role::Admin => Ok(()),
+        (Access::Admin, Caller::User(_)) => Err(Refusal::Forbidden),
+    }
+}
+
+/// True when a state-changing request comes from another origin. Browsers always send
+/// `Origin` (and `Sec-Fetch-Site`) on cross-origin POSTs; clients without them are not
+/// browsers and cannot carry a victim's cookie.
+pub fn is_cross_origin(method: &Method, headers: &HeaderMap) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site == "cross-site" || site == "same-site" {
+            return true;
+        }
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    match (origin_host, host) {
+        (Some(origin_host), Some(host)) => !origin_host.eq_ignore_ascii_case(host),
+        _ => true,
+    }
+}
+
+/// The middleware.
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if is_cross_origin(request.method(), request.headers()) {
+        tracing::warn!(path = %request.uri().path(), "refused a cross-origin request");
+        return Refusal::CrossOrigin.into_response();
+    }
+    let caller = request.extensions().get::<Caller>().cloned().unwrap_or_default();
+    let path = request.uri().path().to_string();
+    match classify(&path) {
+        Target::ServerFunction(None) => Refusal::UnknownEndpoint.into_response(),
+        Target::ServerFunction(Some(access)) | Target::HttpRoute(access) => {
+            match check_access(access, &caller) {
+                Ok(()) => next.run(request).await,
+                Err(refusal) => refusal.into_response(),
+            }
+        }
+        Target::SignInPage => {
+            let needs_setup = state.console.needs_setup().await;
+            match (path.as_str(), needs_setup, &caller) {
+                ("/login", true, _) => Redirect::to("/setup").into_response(),
+                ("/setup", false, _) => Redirect::to("/login").into_response(),
+                ("/login", false, Caller::User(_)) => Redirect::to("/admin/integrations").into_response(),
+                _ => next.run(request).await,
+            }
+        }
+        Target::AdminPage => match caller {
+            Caller::Anonymous => {
+                let next_path = request
+                    .uri()
+                    .path_and_query()
+                    .map_or("/admin/integrations", |p| p.as_str());
+                Redirect::to(&format!("/login?next={}", encode_query_value(next_path))).into_response()
+            }
+            Caller::User(user) => {
+                let mut response = next.run(request).await;
+                // Viewers get the page's "Not allowed" notice; the status says so too.
+                if user.role != Role::Admin && response.status().is_success() {
+                    *response.status_mut() = StatusCode::FORBIDDEN;
+                }
+                response
+            }
+        },
+        Target::Other => next.run(request).await,
+    }
+}
+
+/// Percent-encodes a value for a query string (only what must be).
+pub(crate) fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::ssr::SignedInUser;
+    use axum::http::HeaderValue;
+
+    fn user(role: Role) -> Caller {
+        Caller::User(SignedInUser {
+            user_id: 1,
+            organization_id: 1,
+            username: "u".into(),
+            role,
+        })
+    }
+
+    #[test]
+    fn access_matrix() {
+        assert_eq!(check_access(Access::Public, &Caller::Anonymous), Ok(()));
+        assert_eq!(check_access(Access::SignedIn, &Caller::Anonymous), Err(Refusal::Unauthorized));
+        assert_eq!(check_access(Access::SignedIn, &user(Role::Viewer)), Ok(()));
+        assert_eq!(check_access(Access::Admin, &user(Role::Viewer)), Err(Refusal::Forbidden));
+        assert_eq!(check_access(Access::Admin, &user(Role::Admin)), Ok(()));
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn cross_origin_writes_are_detected() {
+        let same = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]);
+        let evil = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")]);
+        let fetch_cross = headers(&[("host", "127.0.0.1:3000"), ("sec-fetch-site", "cross-site")]);
+        let no_browser = headers(&[("host", "127.0.0.1:3000")]);
+        assert!(!is_cross_origin(&Method::POST, &same));
+        assert!(is_cross_origin(&Method::POST, &evil));
+        assert!(is_cross_origin(&Method::POST, &fetch_cross));
+        assert!(!is_cross_origin(&Method::POST, &no_browser));
+        assert!(!is_cross_origin(&Method::GET, &evil));
+    }
+
+    #[test]
+    fn next_parameter_is_encoded() {
+        assert_eq!(encode_query_value("/admin/x?a=b&c"), "/admin/x%3Fa%3Db%26c");
+    }
+}

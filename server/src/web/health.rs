@@ -1,0 +1,15 @@
+//! `GET /healthz`: 200 when the database answers, 503 otherwise.
+
+use axum::{extract::State, http::StatusCode};
+
+use super::AppState;
+
+pub async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.console.db().ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(error) => {
+            tracing::error!(?error, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}

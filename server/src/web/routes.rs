@@ -1,0 +1,50 @@
+//! Every plain HTTP route (not pages, not server functions), with who may call it.
+//!
+//! The router is built from [`HTTP_ROUTES`] and the guard enforces each entry's access, so
+//! a new route cannot be added without saying who may call it. A test walks this list.
+
+use app::api::Access;
+use axum::routing::{MethodRouter, get, post};
+
+use super::{AppState, auth_routes, health};
+
+/// One HTTP route.
+pub struct HttpRoute {
+    pub method: http::Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub handler: fn() -> MethodRouter<AppState>,
+}
+
+/// All plain HTTP routes.
+pub const HTTP_ROUTES: &[HttpRoute] = &[
+    HttpRoute {
+        method: http::Method::GET,
+        path: "/healthz",
+        access: Access::Public,
+        handler: || get(health::healthz),
+    },
+    HttpRoute {
+        method: http::Method::POST,
+        path: "/auth/login",
+        access: Access::Public,
+        handler: || post(auth_routes::login),
+    },
+    HttpRoute {
+        method: http::Method::POST,
+        path: "/auth/setup",
+        access: Access::Public,
+        handler: || post(auth_routes::setup),
+    },
+    HttpRoute {
+        method: http::Method::POST,
+        path: "/auth/logout",
+        access: Access::SignedIn,
+        handler: || post(auth_routes::logout),
+    },
+];
+
+/// Who may call `path`, if it is one of [`HTTP_ROUTES`].
+pub fn http_route_access(path: &str) -> Option<Access> {
+    HTTP_ROUTES.iter().find(|r| r.path == path).map(|r| r.access)
+}

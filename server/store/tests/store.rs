@@ -1,0 +1,921 @@
+//! Integration tests for the store. Every test runs twice: on a fresh SQLite file and on a fresh
+//! PostgreSQL database (created as `orgsync_test_<random>` and dropped afterwards).
+//!
+//! PostgreSQL is required: set `ORGSYNC_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) to a server where that user may create
+//! databases. If it cannot be reached the tests fail; they never skip.
+
+use std::{
+    future::Future,
+    sync::atomic::{AtomicU32, Ordering},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use chrono::{TimeDelta, Utc};
+use migrations::{Migrator, MigratorTrait, SchemaManager};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
+    DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement,
+};
+use store::{
+    StoreError, app_settings, campaigns,
+    entities::{
+        campaign_records, data_source_links, data_sources, oauth_tokens, org_syncs,
+        organizations as org_entity, sf_records, sync_runs,
+    },
+    oauth_tokens as tokens, organizations, sessions,
+    users::{self, Role},
+};
+
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Every table the migrations create.
+const TABLES: [&str; 14] = [
+    "organizations",
+    "users",
+    "sessions",
+    "oauth_tokens",
+    "app_settings",
+    "salesforce_accounts",
+    "org_syncs",
+    "data_sources",
+    "data_source_links",
+    "sf_records",
+    "campaigns",
+    "campaign_records",
+    "sync_runs",
+    "call_activities",
+];
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------------
+
+/// Runs `test` on a fresh, migrated SQLite file, then on a fresh, migrated PostgreSQL database.
+/// A panic in either run fails the test after the database has been cleaned up.
+async fn on_both_backends<F, Fut>(test: F)
+where
+    F: Fn(DatabaseConnection) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    // SQLite: a new file in a temporary directory.
+    let dir = tempfile::tempdir().expect("create a temporary directory");
+    let db = store::connect(&store::sqlite_url_for(dir.path()))
+        .await
+        .expect("open the SQLite test database");
+    store::migrate(&db).await.expect("migrate SQLite");
+    let outcome = tokio::spawn(test(db.clone())).await;
+    db.close().await.expect("close SQLite");
+    if let Err(err) = outcome {
+        eprintln!("the test failed on SQLite");
+        std::panic::resume_unwind(err.into_panic());
+    }
+
+    // PostgreSQL: a new database on the test server.
+    let pg = TestPostgres::create().await;
+    let db = store::connect(&pg.url)
+        .await
+        .expect("connect to the PostgreSQL test database");
+    store::migrate(&db).await.expect("migrate PostgreSQL");
+    let outcome = tokio::spawn(test(db.clone())).await;
+    db.close().await.expect("close PostgreSQL");
+    pg.drop_database().await;
+    if let Err(err) = outcome {
+        eprintln!("the test failed on PostgreSQL");
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
+
+/// A throw-away database on the PostgreSQL test server.
+struct TestPostgres {
+    admin: DatabaseConnection,
+    name: String,
+    url: String,
+}
+
+impl TestPostgres {
+    /// Creates `orgsync_test_<random>`; panics with a clear message if the server is unreachable.
+    async fn create() -> Self {
+        let admin_url = std::env::var("ORGSYNC_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+        let mut options = ConnectOptions::new(admin_url.clone());
+        options
+            .max_connections(1)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5))
+            .sqlx_logging(false);
+        let admin = Database::connect(options).await.unwrap_or_else(|err| {
+            panic!(
+                "PostgreSQL is required for the store tests but could not be reached at \
+                 {admin_url}: {err}. Start PostgreSQL or point ORGSYNC_TEST_POSTGRES_URL at a \
+                 server where this user may create databases."
+            )
+        });
+        let name = unique_database_name();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .unwrap_or_else(|err| panic!("could not create the test database {name}: {err}"));
+        let url = with_database(&admin_url, &name);
+        Self { admin, name, url }
+    }
+
+    async fn drop_database(self) {
+        self.admin
+            .execute_unprepared(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ))
+            .await
+            .unwrap_or_else(|err| panic!("could not drop the test database {}: {err}", self.name));
+        self.admin.close().await.expect("close the admin connection");
+    }
+}
+
+fn unique_database_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_nanos();
+    format!(
+        "orgsync_test_{:x}{:x}{:x}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// `url` with its database name replaced by `name` (query parameters kept).
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let authority_end = base[host_start..]
+        .find('/')
+        .map_or(base.len(), |i| host_start + i);
+    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+    format!("{}/{name}{query}", &base[..authority_end])
+}
+
+async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {
+    SchemaManager::new(db)
+        .has_table(table)
+        .await
+        .expect("look up a table")
+}
+
+async fn org(db: &DatabaseConnection, name: &str) -> org_entity::Model {
+    organizations::create(db, name)
+        .await
+        .expect("create an organization")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Harness self-checks (no database)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn with_database_replaces_only_the_database_name() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@db/postgres?sslmode=disable", "x"),
+        "postgres://u:p@db/x?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://db:5432", "x"), "postgres://db:5432/x");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Migrations and connection
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn migrations_run_up_then_down_then_up() {
+    on_both_backends(|db| async move {
+        for table in TABLES {
+            assert!(table_exists(&db, table).await, "{table} exists after up");
+        }
+        assert!(
+            Migrator::get_pending_migrations(&db)
+                .await
+                .expect("pending migrations")
+                .is_empty()
+        );
+
+        Migrator::down(&db, None).await.expect("migrate down");
+        for table in TABLES {
+            assert!(!table_exists(&db, table).await, "{table} is gone after down");
+        }
+
+        Migrator::up(&db, None).await.expect("migrate up again");
+        for table in TABLES {
+            assert!(table_exists(&db, table).await, "{table} exists after up again");
+        }
+        // The schema is usable, not just present.
+        org(&db, "Acme").await;
+        // Running up with nothing pending is a no-op.
+        store::migrate(&db).await.expect("migrate is idempotent");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout() {
+    let dir = tempfile::tempdir().expect("create a temporary directory");
+    let path = dir.path().join("orgsync.db");
+    assert!(!path.exists());
+    let db = store::connect(&store::sqlite_url_for(dir.path()))
+        .await
+        .expect("open SQLite");
+    assert!(path.exists(), "connect creates the database file");
+
+    let pragma = |name: &'static str| {
+        let db = db.clone();
+        async move {
+            db.query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                format!("PRAGMA {name}"),
+            ))
+            .await
+            .expect("run the pragma")
+            .expect("the pragma returns a row")
+        }
+    };
+    let journal: String = pragma("journal_mode")
+        .await
+        .try_get_by_index(0)
+        .expect("journal_mode");
+    assert_eq!(journal.to_lowercase(), "wal");
+    let foreign_keys: i64 = pragma("foreign_keys")
+        .await
+        .try_get_by_index(0)
+        .expect("foreign_keys");
+    assert_eq!(foreign_keys, 1);
+    let busy_timeout: i64 = pragma("busy_timeout")
+        .await
+        .try_get_by_index(0)
+        .expect("busy_timeout");
+    assert_eq!(busy_timeout, 5000);
+    db.close().await.expect("close SQLite");
+}
+
+#[tokio::test]
+async fn connect_reports_an_unreachable_database_as_an_error() {
+    let dir = tempfile::tempdir().expect("create a temporary directory");
+    let missing = dir.path().join("no-such-dir").join("x.db");
+    let err = store::connect(&format!("sqlite://{}", missing.display()))
+        .await
+        .expect_err("a file in a missing directory cannot be opened");
+    assert!(matches!(err, StoreError::Db(_)), "{err:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organizations
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn organizations_are_unique_by_name_and_keep_their_flags() {
+    on_both_backends(|db| async move {
+        let zed = org(&db, "Zed").await;
+        let acme = org(&db, "Acme").await;
+        assert!(acme.id > 0 && acme.id != zed.id);
+        assert!(organizations::flags(&acme).expect("flags").is_empty());
+
+        let err = organizations::create(&db, "Acme")
+            .await
+            .expect_err("duplicate name");
+        assert!(
+            matches!(&err, StoreError::Conflict(msg) if msg.contains("Acme")),
+            "{err:?}"
+        );
+
+        let found = organizations::find_by_name(&db, "Acme")
+            .await
+            .expect("find by name");
+        assert_eq!(found.as_ref().map(|o| o.id), Some(acme.id));
+        let found = organizations::find_by_id(&db, acme.id)
+            .await
+            .expect("find by id");
+        assert_eq!(found.map(|o| o.name), Some("Acme".to_owned()));
+        assert!(
+            organizations::find_by_name(&db, "Nobody")
+                .await
+                .expect("find by name")
+                .is_none()
+        );
+        assert!(
+            organizations::find_by_id(&db, acme.id + 1000)
+                .await
+                .expect("find by id")
+                .is_none()
+        );
+
+        let names: Vec<String> = organizations::list(&db)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        assert_eq!(names, ["Acme", "Zed"]);
+
+        // Flags round-trip, one at a time, without disturbing each other.
+        organizations::set_flag(&db, acme.id, "integrations", true)
+            .await
+            .expect("set integrations");
+        let updated = organizations::set_flag(&db, acme.id, "beta", false)
+            .await
+            .expect("set beta");
+        let flags = organizations::flags(&updated).expect("flags");
+        assert_eq!(flags.get("integrations"), Some(&true));
+        assert_eq!(flags.get("beta"), Some(&false));
+        assert_eq!(flags.len(), 2);
+
+        organizations::set_flag(&db, acme.id, "integrations", false)
+            .await
+            .expect("clear integrations");
+        let reloaded = organizations::find_by_id(&db, acme.id)
+            .await
+            .expect("reload")
+            .expect("still there");
+        let flags = organizations::flags(&reloaded).expect("flags");
+        assert_eq!(flags.get("integrations"), Some(&false));
+        // Other organizations are untouched.
+        let zed = organizations::find_by_id(&db, zed.id)
+            .await
+            .expect("reload")
+            .expect("still there");
+        assert!(organizations::flags(&zed).expect("flags").is_empty());
+
+        let err = organizations::set_flag(&db, acme.id + 1000, "integrations", true)
+            .await
+            .expect_err("missing organization");
+        assert!(
+            matches!(err, StoreError::NotFound("organization")),
+            "{err:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_flag_changes_are_not_lost() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let flags = ["a", "b", "c", "d", "e", "f"];
+        let mut tasks = Vec::new();
+        for flag in flags {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                organizations::set_flag(&db, acme.id, flag, true).await
+            }));
+        }
+        for task in tasks {
+            task.await.expect("task").expect("set a flag");
+        }
+        let reloaded = organizations::find_by_id(&db, acme.id)
+            .await
+            .expect("reload")
+            .expect("still there");
+        let stored = organizations::flags(&reloaded).expect("flags");
+        assert_eq!(stored.len(), flags.len(), "{stored:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unreadable_flags_are_reported_as_corrupt() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let mut broken: org_entity::ActiveModel = acme.clone().into();
+        broken.feature_flags = Set("{not json".to_owned());
+        let broken = broken.update(&db).await.expect("store bad JSON");
+
+        let err = organizations::flags(&broken).expect_err("bad JSON");
+        assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+        let err = organizations::set_flag(&db, acme.id, "integrations", true)
+            .await
+            .expect_err("bad JSON");
+        assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+        // The failed change was rolled back.
+        let reloaded = organizations::find_by_id(&db, acme.id)
+            .await
+            .expect("reload")
+            .expect("still there");
+        assert_eq!(reloaded.feature_flags, "{not json");
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn roles_round_trip_through_their_stored_form() {
+    for role in [Role::Admin, Role::Viewer] {
+        assert_eq!(Role::parse(role.as_str()), Some(role));
+        assert_eq!(role.to_string(), role.as_str());
+    }
+    assert_eq!(Role::Admin.as_str(), "admin");
+    assert_eq!(Role::Viewer.as_str(), "viewer");
+    assert_eq!(Role::parse("Admin"), None);
+    assert_eq!(Role::parse("root"), None);
+}
+
+#[tokio::test]
+async fn users_are_unique_by_username_and_keep_their_role() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let other = org(&db, "Other").await;
+        assert_eq!(users::count(&db).await.expect("count"), 0);
+
+        let alice = users::create(&db, acme.id, "alice", "$argon2id$secret-hash", Role::Admin)
+            .await
+            .expect("create alice");
+        let bob = users::create(&db, acme.id, "bob", "$argon2id$other", Role::Viewer)
+            .await
+            .expect("create bob");
+        assert_eq!(users::count(&db).await.expect("count"), 2);
+        assert_eq!(users::role(&alice).expect("role"), Role::Admin);
+        assert_eq!(users::role(&bob).expect("role"), Role::Viewer);
+        assert_eq!(alice.organization_id, acme.id);
+
+        // Usernames are unique across organizations.
+        let err = users::create(&db, other.id, "alice", "$argon2id$x", Role::Viewer)
+            .await
+            .expect_err("duplicate username");
+        assert!(
+            matches!(&err, StoreError::Conflict(msg) if msg.contains("alice")),
+            "{err:?}"
+        );
+        assert_eq!(users::count(&db).await.expect("count"), 2);
+
+        let err = users::create(&db, acme.id + 1000, "carol", "$argon2id$x", Role::Viewer)
+            .await
+            .expect_err("missing organization");
+        assert!(
+            matches!(err, StoreError::NotFound("organization")),
+            "{err:?}"
+        );
+
+        let found = users::find_by_username(&db, "alice")
+            .await
+            .expect("find")
+            .expect("alice exists");
+        assert_eq!(found.id, alice.id);
+        assert_eq!(found.password_hash, "$argon2id$secret-hash");
+        assert_eq!(users::role(&found).expect("role"), Role::Admin);
+        assert!(
+            users::find_by_username(&db, "nobody")
+                .await
+                .expect("find")
+                .is_none()
+        );
+        assert_eq!(
+            users::find_by_id(&db, bob.id)
+                .await
+                .expect("find")
+                .map(|u| u.username),
+            Some("bob".to_owned())
+        );
+
+        // The password hash never shows up in debug output (and so in logs).
+        assert!(!format!("{found:?}").contains("secret-hash"));
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn sessions_are_found_until_they_expire_or_are_deleted() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let alice = users::create(&db, acme.id, "alice", "hash", Role::Admin)
+            .await
+            .expect("create alice");
+        let now = Utc::now();
+        let hour = TimeDelta::hours(1);
+
+        let live = sessions::create(&db, alice.id, "live-hash", now + hour)
+            .await
+            .expect("create a live session");
+        let stale = sessions::create(&db, alice.id, "stale-hash", now - hour)
+            .await
+            .expect("create an expired session");
+        assert_eq!(live.user_id, alice.id);
+
+        let (session, user, organization) = sessions::find_active(&db, "live-hash", now)
+            .await
+            .expect("find")
+            .expect("the live session is active");
+        assert_eq!(session.id, live.id);
+        assert_eq!(user.id, alice.id);
+        assert_eq!(organization.id, acme.id);
+
+        // Expired: not found, whether it expired long ago or just now.
+        assert!(
+            sessions::find_active(&db, "stale-hash", now)
+                .await
+                .expect("find")
+                .is_none()
+        );
+        assert!(
+            sessions::find_active(&db, "live-hash", now + hour + TimeDelta::seconds(1))
+                .await
+                .expect("find")
+                .is_none()
+        );
+        assert!(
+            sessions::find_active(&db, "unknown-hash", now)
+                .await
+                .expect("find")
+                .is_none()
+        );
+
+        // Token hashes are unique; unknown users are refused.
+        let err = sessions::create(&db, alice.id, "live-hash", now + hour)
+            .await
+            .expect_err("duplicate token hash");
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        let err = sessions::create(&db, alice.id + 1000, "other-hash", now + hour)
+            .await
+            .expect_err("missing user");
+        assert!(matches!(err, StoreError::NotFound("user")), "{err:?}");
+
+        // Only the expired session is swept.
+        assert_eq!(sessions::delete_expired(&db, now).await.expect("sweep"), 1);
+        assert_eq!(sessions::delete_expired(&db, now).await.expect("sweep"), 0);
+        assert!(
+            sessions::find_active(&db, "live-hash", now)
+                .await
+                .expect("find")
+                .is_some()
+        );
+        assert_ne!(stale.id, live.id);
+
+        // Sign-out.
+        assert!(sessions::delete(&db, "live-hash").await.expect("delete"));
+        assert!(!sessions::delete(&db, "live-hash").await.expect("delete"));
+        assert!(
+            sessions::find_active(&db, "live-hash", now)
+                .await
+                .expect("find")
+                .is_none()
+        );
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// App settings
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn app_settings_set_get_overwrite_and_delete() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let other = org(&db, "Other").await;
+        let key = "salesforce.oauth_token_id";
+
+        assert_eq!(app_settings::get(&db, acme.id, key).await.expect("get"), None);
+
+        app_settings::set(&db, acme.id, key, "1").await.expect("set");
+        assert_eq!(
+            app_settings::get(&db, acme.id, key).await.expect("get"),
+            Some("1".to_owned())
+        );
+
+        app_settings::set(&db, acme.id, key, "2").await.expect("overwrite");
+        assert_eq!(
+            app_settings::get(&db, acme.id, key).await.expect("get"),
+            Some("2".to_owned())
+        );
+
+        // Settings are per organization.
+        app_settings::set(&db, other.id, key, "7").await.expect("set other");
+        assert_eq!(
+            app_settings::get(&db, acme.id, key).await.expect("get"),
+            Some("2".to_owned())
+        );
+
+        assert!(app_settings::delete(&db, acme.id, key).await.expect("delete"));
+        assert!(!app_settings::delete(&db, acme.id, key).await.expect("delete"));
+        assert_eq!(app_settings::get(&db, acme.id, key).await.expect("get"), None);
+        assert_eq!(
+            app_settings::get(&db, other.id, key).await.expect("get"),
+            Some("7".to_owned())
+        );
+
+        let err = app_settings::set(&db, acme.id + 1000, key, "1")
+            .await
+            .expect_err("missing organization");
+        assert!(
+            matches!(err, StoreError::NotFound("organization")),
+            "{err:?}"
+        );
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listings
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn tokens_and_campaigns_are_listed_per_organization() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let other = org(&db, "Other").await;
+        let now = Utc::now();
+        for (org_id, user) in [(acme.id, "a@acme"), (other.id, "o@other"), (acme.id, "b@acme")] {
+            oauth_tokens::ActiveModel {
+                organization_id: Set(org_id),
+                provider: Set("salesforce".to_owned()),
+                access_token_ciphertext: Set("ciphertext".to_owned()),
+                refresh_token_ciphertext: Set(None),
+                instance_url: Set("https://example.my.salesforce.com".to_owned()),
+                identity_url: Set("https://login.salesforce.com/id/00D/005".to_owned()),
+                username: Set(user.to_owned()),
+                issued_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&db)
+            .await
+            .expect("insert a token");
+        }
+        for (org_id, name) in [(acme.id, "Renewals"), (other.id, "Other"), (acme.id, "Inbound")] {
+            campaign(&db, org_id, name).await;
+        }
+
+        let usernames: Vec<String> = tokens::list_for_org(&db, acme.id)
+            .await
+            .expect("list tokens")
+            .into_iter()
+            .map(|t| t.username)
+            .collect();
+        assert_eq!(usernames, ["a@acme", "b@acme"]);
+
+        let names: Vec<String> = campaigns::list_for_org(&db, acme.id)
+            .await
+            .expect("list campaigns")
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["Inbound", "Renewals"]);
+        assert!(
+            campaigns::list_for_org(&db, other.id + 1000)
+                .await
+                .expect("list campaigns")
+                .is_empty()
+        );
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cascades
+// ---------------------------------------------------------------------------------------------
+
+async fn campaign(db: &DatabaseConnection, org_id: i64, name: &str) -> i64 {
+    store::entities::campaigns::ActiveModel {
+        organization_id: Set(org_id),
+        name: Set(name.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("insert a campaign")
+    .id
+}
+
+async fn org_sync(db: &DatabaseConnection, org_id: i64, object: &str) -> i64 {
+    let now = Utc::now();
+    org_syncs::ActiveModel {
+        organization_id: Set(org_id),
+        object: Set(object.to_owned()),
+        method: Set("cdc".to_owned()),
+        interval_minutes: Set(None),
+        channel: Set(Some(format!("/data/{object}ChangeEvent"))),
+        enabled: Set(false),
+        status: Set("paused".to_owned()),
+        error_count: Set(0),
+        consecutive_failures: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("insert an org sync")
+    .id
+}
+
+async fn data_source(db: &DatabaseConnection, org_id: i64, org_sync_id: i64) -> i64 {
+    data_sources::ActiveModel {
+        organization_id: Set(org_id),
+        org_sync_id: Set(org_sync_id),
+        name: Set("US leads".to_owned()),
+        filter: Set(r#"{"Country":"US"}"#.to_owned()),
+        fields: Set(r#"["Phone","Country"]"#.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("insert a data source")
+    .id
+}
+
+async fn link(db: &DatabaseConnection, data_source_id: i64, campaign_id: i64) -> i64 {
+    data_source_links::ActiveModel {
+        data_source_id: Set(data_source_id),
+        campaign_id: Set(campaign_id),
+        phone_mappings: Set(r#"{"Phone":"phone1"}"#.to_owned()),
+        custom_field_mappings: Set("{}".to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("insert a data source link")
+    .id
+}
+
+#[tokio::test]
+async fn removing_an_org_sync_removes_its_sources_and_links_but_keeps_campaign_records() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let campaign_id = campaign(&db, acme.id, "Renewals").await;
+        let contacts = org_sync(&db, acme.id, "Contact").await;
+        let leads = org_sync(&db, acme.id, "Lead").await;
+
+        // Duplicate object for the same organization is refused by the schema.
+        let duplicate = org_syncs::ActiveModel {
+            organization_id: Set(acme.id),
+            object: Set("Contact".to_owned()),
+            method: Set("rest".to_owned()),
+            enabled: Set(false),
+            status: Set("paused".to_owned()),
+            created_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .expect_err("one org sync per object");
+        assert!(duplicate.sql_err().is_some(), "{duplicate:?}");
+
+        let contact_source = data_source(&db, acme.id, contacts).await;
+        let lead_source = data_source(&db, acme.id, leads).await;
+        let contact_link = link(&db, contact_source, campaign_id).await;
+        let lead_link = link(&db, lead_source, campaign_id).await;
+
+        for (sf_id, source_link) in [("003A", contact_link), ("00QB", lead_link)] {
+            campaign_records::ActiveModel {
+                campaign_id: Set(campaign_id),
+                sf_id: Set(sf_id.to_owned()),
+                phones: Set(r#"["+15550100"]"#.to_owned()),
+                custom_fields: Set("{}".to_owned()),
+                source_link_id: Set(Some(source_link)),
+                updated_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&db)
+            .await
+            .expect("insert a campaign record");
+        }
+        sf_records::ActiveModel {
+            org_sync_id: Set(contacts),
+            sf_id: Set("003A".to_owned()),
+            fields: Set(r#"{"Phone":"+15550100"}"#.to_owned()),
+            system_modstamp: Set("2026-11-23T10:00:00.000+0000".to_owned()),
+            deleted: Set(false),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .expect("insert a mirrored record");
+        sync_runs::ActiveModel {
+            org_sync_id: Set(contacts),
+            started_at: Set(Utc::now()),
+            outcome: Set("ok".to_owned()),
+            records: Set(1),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .expect("insert a sync run");
+
+        // Remove the Contact sync (OS-07).
+        let removed = org_syncs::Entity::delete_by_id(contacts)
+            .exec(&db)
+            .await
+            .expect("delete the org sync");
+        assert_eq!(removed.rows_affected, 1);
+
+        // Its data sources, links, mirror and history are gone...
+        let sources: Vec<i64> = data_sources::Entity::find()
+            .all(&db)
+            .await
+            .expect("data sources")
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(sources, [lead_source]);
+        let links: Vec<i64> = data_source_links::Entity::find()
+            .all(&db)
+            .await
+            .expect("links")
+            .into_iter()
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(links, [lead_link]);
+        let mirrored = sf_records::Entity::find()
+            .filter(sf_records::Column::OrgSyncId.eq(contacts))
+            .count(&db)
+            .await
+            .expect("mirror");
+        assert_eq!(mirrored, 0);
+        let runs = sync_runs::Entity::find()
+            .filter(sync_runs::Column::OrgSyncId.eq(contacts))
+            .count(&db)
+            .await
+            .expect("runs");
+        assert_eq!(runs, 0);
+
+        // ...but the imported campaign records stay, detached from the removed link (DS-04).
+        let mut records = campaign_records::Entity::find()
+            .all(&db)
+            .await
+            .expect("campaign records");
+        records.sort_by(|a, b| a.sf_id.cmp(&b.sf_id));
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].sf_id, "003A");
+        assert_eq!(records[0].source_link_id, None);
+        assert_eq!(records[1].sf_id, "00QB");
+        assert_eq!(records[1].source_link_id, Some(lead_link));
+        assert_eq!(
+            campaigns::list_for_org(&db, acme.id)
+                .await
+                .expect("campaigns")
+                .len(),
+            1
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deleting_an_organization_removes_everything_it_owns() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let keep = org(&db, "Keep").await;
+        let alice = users::create(&db, acme.id, "alice", "hash", Role::Admin)
+            .await
+            .expect("create alice");
+        sessions::create(&db, alice.id, "token", Utc::now() + TimeDelta::hours(1))
+            .await
+            .expect("create a session");
+        app_settings::set(&db, acme.id, "k", "v").await.expect("set");
+        app_settings::set(&db, keep.id, "k", "v").await.expect("set");
+        let campaign_id = campaign(&db, acme.id, "Renewals").await;
+        let sync = org_sync(&db, acme.id, "Lead").await;
+        let source = data_source(&db, acme.id, sync).await;
+        link(&db, source, campaign_id).await;
+
+        org_entity::Entity::delete_by_id(acme.id)
+            .exec(&db)
+            .await
+            .expect("delete the organization");
+
+        assert_eq!(users::count(&db).await.expect("count"), 0);
+        assert!(
+            sessions::find_active(&db, "token", Utc::now())
+                .await
+                .expect("find")
+                .is_none()
+        );
+        assert_eq!(app_settings::get(&db, keep.id, "k").await.expect("get"), Some("v".into()));
+        assert_eq!(app_settings::get(&db, acme.id, "k").await.expect("get"), None);
+        assert_eq!(
+            data_source_links::Entity::find().count(&db).await.expect("links"),
+            0
+        );
+        assert_eq!(
+            org_syncs::Entity::find().count(&db).await.expect("syncs"),
+            0
+        );
+    })
+    .await;
+}

@@ -1,0 +1,130 @@
+//! Every registered server function, HTTP route and page refuses callers it is not for,
+//! so a new endpoint cannot forget to check who is asking.
+
+use std::collections::BTreeSet;
+
+use app::api::{ACCESS, Access};
+use orgsync::web::routes::HTTP_ROUTES;
+use reqwest::StatusCode;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn every_server_function_is_in_the_access_table() {
+    let registered: BTreeSet<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .collect();
+    let listed: BTreeSet<&str> = ACCESS.iter().map(|(path, _)| *path).collect();
+    assert!(!registered.is_empty(), "no server function is registered");
+    assert_eq!(
+        registered, listed,
+        "app::api::ACCESS must list exactly the registered server functions"
+    );
+}
+
+#[tokio::test]
+async fn server_functions_refuse_anonymous_callers_and_viewers() {
+    let app = spawn_app().await;
+    let viewer = app.sign_in("viewer").await;
+    let admin = app.sign_in("admin").await;
+    for (path, access) in ACCESS {
+        let anonymous = app.post(path, None).await.status();
+        let as_viewer = app.post(path, Some(&viewer)).await.status();
+        let as_admin = app.post(path, Some(&admin)).await.status();
+        match access {
+            Access::Public => {}
+            Access::SignedIn => {
+                assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{path} anonymous");
+                assert!(as_viewer.is_success(), "{path} viewer: {as_viewer}");
+            }
+            Access::Admin => {
+                assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{path} anonymous");
+                assert_eq!(as_viewer, StatusCode::FORBIDDEN, "{path} viewer");
+            }
+        }
+        // The endpoint exists and works for the caller it is meant for.
+        assert!(as_admin.is_success(), "{path} admin: {as_admin}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_server_functions_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    let status = app.post("/api/not_a_function", Some(&admin)).await.status();
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn http_routes_refuse_callers_they_are_not_for() {
+    let app = spawn_app().await;
+    let viewer = app.sign_in("viewer").await;
+    for route in HTTP_ROUTES {
+        let call = |cookie: Option<String>| {
+            let app = &app;
+            async move {
+                if route.method == http::Method::GET {
+                    app.get(route.path, cookie.as_deref()).await.status()
+                } else {
+                    app.post(route.path, cookie.as_deref()).await.status()
+                }
+            }
+        };
+        match route.access {
+            Access::Public => {
+                let status = call(None).await;
+                assert_ne!(status, StatusCode::UNAUTHORIZED, "{} is public", route.path);
+            }
+            Access::SignedIn => {
+                assert_eq!(call(None).await, StatusCode::UNAUTHORIZED, "{} anonymous", route.path);
+            }
+            Access::Admin => {
+                assert_eq!(call(None).await, StatusCode::UNAUTHORIZED, "{} anonymous", route.path);
+                assert_eq!(call(Some(viewer.clone())).await, StatusCode::FORBIDDEN, "{} viewer", route.path);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn admin_pages_send_anonymous_visitors_to_sign_in_and_refuse_viewers() {
+    let app = spawn_app().await;
+    let viewer = app.sign_in("viewer").await;
+    let admin = app.sign_in("admin").await;
+    let pages: Vec<String> = leptos_axum::generate_route_list(app::App)
+        .iter()
+        .map(|route| route.path().to_string())
+        .filter(|path| path.starts_with("/admin"))
+        .collect();
+    assert!(pages.len() >= 3, "admin pages: {pages:?}");
+    for page in &pages {
+        let anonymous = app.get(page, None).await;
+        assert_eq!(anonymous.status(), StatusCode::SEE_OTHER, "{page} anonymous");
+        let location = anonymous.headers()["location"].to_str().expect("location");
+        assert!(location.starts_with("/login?next="), "{page} → {location}");
+
+        let as_viewer = app.get(page, Some(&viewer)).await;
+        assert_eq!(as_viewer.status(), StatusCode::FORBIDDEN, "{page} viewer");
+        let body = as_viewer.text().await.expect("body");
+        assert!(body.contains("Not allowed"), "{page} viewer page says why");
+        assert!(!body.contains("Salesforce"), "{page} viewer never sees the card");
+
+        let as_admin = app.get(page, Some(&admin)).await.status();
+        assert!(as_admin.is_success() || as_admin.is_redirection(), "{page} admin: {as_admin}");
+    }
+}
+
+#[tokio::test]
+async fn cross_origin_posts_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    let status = app
+        .post_from("/api/integrations_page", Some(&admin), "http://evil.example")
+        .await
+        .status();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let status = app.post_from("/auth/logout", Some(&admin), "http://evil.example").await.status();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The session survived the refused sign-out.
+    assert!(app.post("/api/current_session", Some(&admin)).await.status().is_success());
+}

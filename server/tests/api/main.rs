@@ -1,0 +1,5 @@
+//! HTTP tests: the real router on a random port, a fresh SQLite store per test.
+
+mod access;
+mod auth;
+mod helpers;
