@@ -15,6 +15,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Title, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{ParentRoute, Redirect, Route, Router, Routes},
     path,
 };
@@ -58,11 +59,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=|| view! { <Redirect path="/admin/integrations" /> } />
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/setup") view=SetupPage />
-                <ParentRoute path=path!("/admin") view=AdminLayout>
+                // Admin pages wait for their data before sending HTML (`Async`): the store
+                // answers in milliseconds, and the pages then work without JavaScript too.
+                <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=|| view! { <Redirect path="/admin/integrations" /> } />
-                    <Route path=path!("integrations") view=IntegrationsPage />
-                    <Route path=path!("oauth-tokens") view=OAuthTokensPage />
-                    <Route path=path!("campaigns") view=CampaignsPage />
+                    <Route path=path!("integrations") view=IntegrationsPage ssr=SsrMode::Async />
+                    <Route path=path!("oauth-tokens") view=OAuthTokensPage ssr=SsrMode::Async />
+                    <Route path=path!("campaigns") view=CampaignsPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -65,7 +65,10 @@ impl MigrationTrait for Migration {
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_salesforce_accounts_organization_id")
-                            .from(SalesforceAccounts::Table, SalesforceAccounts::OrganizationId)
+                            .from(
+                                SalesforceAccounts::Table,
+                                SalesforceAccounts::OrganizationId,
+                            )
                             .to(Organizations::Table, Organizations::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )

@@ -31,7 +31,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_campaigns_organization_id", Campaigns::Table, [Campaigns::OrganizationId]).await?;
+        index(
+            manager,
+            "idx_campaigns_organization_id",
+            Campaigns::Table,
+            [Campaigns::OrganizationId],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -64,8 +70,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_data_sources_organization_id", DataSources::Table, [DataSources::OrganizationId]).await?;
-        index(manager, "idx_data_sources_org_sync_id", DataSources::Table, [DataSources::OrgSyncId]).await?;
+        index(
+            manager,
+            "idx_data_sources_organization_id",
+            DataSources::Table,
+            [DataSources::OrganizationId],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_data_sources_org_sync_id",
+            DataSources::Table,
+            [DataSources::OrgSyncId],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -104,7 +122,13 @@ impl MigrationTrait for Migration {
             [DataSourceLinks::DataSourceId, DataSourceLinks::CampaignId],
         )
         .await?;
-        index(manager, "idx_data_source_links_campaign_id", DataSourceLinks::Table, [DataSourceLinks::CampaignId]).await?;
+        index(
+            manager,
+            "idx_data_source_links_campaign_id",
+            DataSourceLinks::Table,
+            [DataSourceLinks::CampaignId],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -144,7 +168,13 @@ impl MigrationTrait for Migration {
             [CampaignRecords::CampaignId, CampaignRecords::SfId],
         )
         .await?;
-        index(manager, "idx_campaign_records_source_link_id", CampaignRecords::Table, [CampaignRecords::SourceLinkId]).await?;
+        index(
+            manager,
+            "idx_campaign_records_source_link_id",
+            CampaignRecords::Table,
+            [CampaignRecords::SourceLinkId],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -182,10 +212,19 @@ impl MigrationTrait for Migration {
             manager,
             "idx_call_activities_organization_id_written_back_at",
             CallActivities::Table,
-            [CallActivities::OrganizationId, CallActivities::WrittenBackAt],
+            [
+                CallActivities::OrganizationId,
+                CallActivities::WrittenBackAt,
+            ],
         )
         .await?;
-        index(manager, "idx_call_activities_campaign_id", CallActivities::Table, [CallActivities::CampaignId]).await?;
+        index(
+            manager,
+            "idx_call_activities_campaign_id",
+            CallActivities::Table,
+            [CallActivities::CampaignId],
+        )
+        .await?;
 
         Ok(())
     }

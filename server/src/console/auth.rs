@@ -75,7 +75,26 @@ impl Console {
 
     /// True while no user exists: the first-run page is open.
     pub async fn needs_setup(&self) -> bool {
-        self.setup.lock().await.is_some()
+        let mut setup = self.setup.lock().await;
+        self.close_setup_if_users_exist(&mut setup).await;
+        setup.is_some()
+    }
+
+    /// Users may also be created from the command line while the server runs: once any user
+    /// exists, the setup code is spent and its file removed.
+    async fn close_setup_if_users_exist(&self, setup: &mut Option<SetupCode>) {
+        if setup.is_none() {
+            return;
+        }
+        match store::users::count(&self.db).await {
+            Ok(0) => {}
+            Ok(_) => {
+                if let Some(spent) = setup.take() {
+                    let _ = std::fs::remove_file(&spent.file);
+                }
+            }
+            Err(error) => tracing::error!(?error, "could not count users"),
+        }
     }
 
     /// At start-up: when the store has no user, make a one-time setup code and write it to
@@ -101,6 +120,7 @@ impl Console {
     /// administrator, then signs them in. Works once; the code is spent on success.
     pub async fn complete_first_run(&self, form: &SetupForm) -> Result<NewSession, FormError> {
         let mut setup = self.setup.lock().await;
+        self.close_setup_if_users_exist(&mut setup).await;
         let Some(expected) = setup.as_ref() else {
             return Err(FormError::SetupDone);
         };

@@ -1,6 +1,9 @@
 //! Dialer campaigns.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
 
 use crate::{
     StoreError,
@@ -20,19 +23,25 @@ pub async fn list_for_org(
         .await?)
 }
 
-/// Creates a campaign in the organization.
+/// Creates a campaign in the organization. Names need not be unique.
+///
+/// Returns [`StoreError::NotFound`] if the organization does not exist.
 pub async fn create(
     db: &impl ConnectionTrait,
     org_id: i64,
     name: &str,
 ) -> Result<campaigns::Model, StoreError> {
-    use sea_orm::{ActiveModelTrait, Set};
-    Ok(campaigns::ActiveModel {
+    campaigns::ActiveModel {
         organization_id: Set(org_id),
         name: Set(name.to_owned()),
         created_at: Set(crate::now()),
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await
+    .map_err(|e| {
+        StoreError::from_write(e, "organization", || {
+            format!("a campaign named \"{name}\" already exists")
+        })
+    })
 }

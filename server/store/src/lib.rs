@@ -197,7 +197,10 @@ mod tests {
             with_create_mode(url, &location)
         };
         assert_eq!(add("sqlite://a.db"), "sqlite://a.db?mode=rwc");
-        assert_eq!(add("sqlite:a.db?cache=shared"), "sqlite:a.db?cache=shared&mode=rwc");
+        assert_eq!(
+            add("sqlite:a.db?cache=shared"),
+            "sqlite:a.db?cache=shared&mode=rwc"
+        );
         assert_eq!(add("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
         assert_eq!(add("sqlite::memory:"), "sqlite::memory:");
         assert!(sqlite_location("postgres://localhost/x").is_none());

@@ -40,10 +40,7 @@ pub async fn find_by_name(
     db: &impl ConnectionTrait,
     name: &str,
 ) -> Result<Option<organizations::Model>, StoreError> {
-    Ok(Entity::find()
-        .filter(Column::Name.eq(name))
-        .one(db)
-        .await?)
+    Ok(Entity::find().filter(Column::Name.eq(name)).one(db).await?)
 }
 
 /// The organization with this id, if any.

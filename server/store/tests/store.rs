@@ -21,7 +21,7 @@ use store::{
     StoreError, app_settings, campaigns,
     entities::{
         campaign_records, data_source_links, data_sources, oauth_tokens, org_syncs,
-        organizations as org_entity, sf_records, sync_runs,
+        organizations as org_entity, salesforce_accounts, sf_records, sync_runs,
     },
     oauth_tokens as tokens, organizations, sessions,
     users::{self, Role},
@@ -128,7 +128,10 @@ impl TestPostgres {
             ))
             .await
             .unwrap_or_else(|err| panic!("could not drop the test database {}: {err}", self.name));
-        self.admin.close().await.expect("close the admin connection");
+        self.admin
+            .close()
+            .await
+            .expect("close the admin connection");
     }
 }
 
@@ -187,7 +190,10 @@ fn with_database_replaces_only_the_database_name() {
         with_database("postgres://u:p@db/postgres?sslmode=disable", "x"),
         "postgres://u:p@db/x?sslmode=disable"
     );
-    assert_eq!(with_database("postgres://db:5432", "x"), "postgres://db:5432/x");
+    assert_eq!(
+        with_database("postgres://db:5432", "x"),
+        "postgres://db:5432/x"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,12 +215,18 @@ async fn migrations_run_up_then_down_then_up() {
 
         Migrator::down(&db, None).await.expect("migrate down");
         for table in TABLES {
-            assert!(!table_exists(&db, table).await, "{table} is gone after down");
+            assert!(
+                !table_exists(&db, table).await,
+                "{table} is gone after down"
+            );
         }
 
         Migrator::up(&db, None).await.expect("migrate up again");
         for table in TABLES {
-            assert!(table_exists(&db, table).await, "{table} exists after up again");
+            assert!(
+                table_exists(&db, table).await,
+                "{table} exists after up again"
+            );
         }
         // The schema is usable, not just present.
         org(&db, "Acme").await;
@@ -585,30 +597,50 @@ async fn app_settings_set_get_overwrite_and_delete() {
         let other = org(&db, "Other").await;
         let key = "salesforce.oauth_token_id";
 
-        assert_eq!(app_settings::get(&db, acme.id, key).await.expect("get"), None);
+        assert_eq!(
+            app_settings::get(&db, acme.id, key).await.expect("get"),
+            None
+        );
 
-        app_settings::set(&db, acme.id, key, "1").await.expect("set");
+        app_settings::set(&db, acme.id, key, "1")
+            .await
+            .expect("set");
         assert_eq!(
             app_settings::get(&db, acme.id, key).await.expect("get"),
             Some("1".to_owned())
         );
 
-        app_settings::set(&db, acme.id, key, "2").await.expect("overwrite");
+        app_settings::set(&db, acme.id, key, "2")
+            .await
+            .expect("overwrite");
         assert_eq!(
             app_settings::get(&db, acme.id, key).await.expect("get"),
             Some("2".to_owned())
         );
 
         // Settings are per organization.
-        app_settings::set(&db, other.id, key, "7").await.expect("set other");
+        app_settings::set(&db, other.id, key, "7")
+            .await
+            .expect("set other");
         assert_eq!(
             app_settings::get(&db, acme.id, key).await.expect("get"),
             Some("2".to_owned())
         );
 
-        assert!(app_settings::delete(&db, acme.id, key).await.expect("delete"));
-        assert!(!app_settings::delete(&db, acme.id, key).await.expect("delete"));
-        assert_eq!(app_settings::get(&db, acme.id, key).await.expect("get"), None);
+        assert!(
+            app_settings::delete(&db, acme.id, key)
+                .await
+                .expect("delete")
+        );
+        assert!(
+            !app_settings::delete(&db, acme.id, key)
+                .await
+                .expect("delete")
+        );
+        assert_eq!(
+            app_settings::get(&db, acme.id, key).await.expect("get"),
+            None
+        );
         assert_eq!(
             app_settings::get(&db, other.id, key).await.expect("get"),
             Some("7".to_owned())
@@ -634,25 +666,18 @@ async fn tokens_and_campaigns_are_listed_per_organization() {
     on_both_backends(|db| async move {
         let acme = org(&db, "Acme").await;
         let other = org(&db, "Other").await;
-        let now = Utc::now();
-        for (org_id, user) in [(acme.id, "a@acme"), (other.id, "o@other"), (acme.id, "b@acme")] {
-            oauth_tokens::ActiveModel {
-                organization_id: Set(org_id),
-                provider: Set("salesforce".to_owned()),
-                access_token_ciphertext: Set("ciphertext".to_owned()),
-                refresh_token_ciphertext: Set(None),
-                instance_url: Set("https://example.my.salesforce.com".to_owned()),
-                identity_url: Set("https://login.salesforce.com/id/00D/005".to_owned()),
-                username: Set(user.to_owned()),
-                issued_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&db)
-            .await
-            .expect("insert a token");
+        for (org_id, user) in [
+            (acme.id, "a@acme"),
+            (other.id, "o@other"),
+            (acme.id, "b@acme"),
+        ] {
+            token(&db, org_id, user).await;
         }
-        for (org_id, name) in [(acme.id, "Renewals"), (other.id, "Other"), (acme.id, "Inbound")] {
+        for (org_id, name) in [
+            (acme.id, "Renewals"),
+            (other.id, "Other"),
+            (acme.id, "Inbound"),
+        ] {
             campaign(&db, org_id, name).await;
         }
 
@@ -677,6 +702,86 @@ async fn tokens_and_campaigns_are_listed_per_organization() {
                 .expect("list campaigns")
                 .is_empty()
         );
+        let err = campaigns::create(&db, other.id + 1000, "Nowhere")
+            .await
+            .expect_err("missing organization");
+        assert!(
+            matches!(err, StoreError::NotFound("organization")),
+            "{err:?}"
+        );
+    })
+    .await;
+}
+
+async fn token(db: &DatabaseConnection, org_id: i64, username: &str) -> oauth_tokens::Model {
+    let now = Utc::now();
+    oauth_tokens::ActiveModel {
+        organization_id: Set(org_id),
+        provider: Set("salesforce".to_owned()),
+        access_token_ciphertext: Set("secret-ciphertext".to_owned()),
+        refresh_token_ciphertext: Set(Some("secret-refresh".to_owned())),
+        instance_url: Set("https://example.my.salesforce.com".to_owned()),
+        identity_url: Set("https://login.salesforce.com/id/00D/005".to_owned()),
+        username: Set(username.to_owned()),
+        issued_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("insert a token")
+}
+
+#[tokio::test]
+async fn removing_the_token_removes_the_linked_salesforce_account() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let other = org(&db, "Other").await;
+        assert!(
+            store::salesforce_accounts::find_for_org(&db, acme.id)
+                .await
+                .expect("find")
+                .is_none()
+        );
+        let stored = token(&db, acme.id, "admin@acme").await;
+        assert!(!format!("{stored:?}").contains("secret"), "{stored:?}");
+        salesforce_accounts::ActiveModel {
+            organization_id: Set(acme.id),
+            oauth_token_id: Set(stored.id),
+            instance_url: Set(stored.instance_url.clone()),
+            username: Set(stored.username.clone()),
+            sf_user_id: Set("005xx".to_owned()),
+            sf_org_id: Set("00Dxx".to_owned()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .expect("link the account");
+
+        let account = store::salesforce_accounts::find_for_org(&db, acme.id)
+            .await
+            .expect("find")
+            .expect("the account is linked");
+        assert_eq!(account.username, "admin@acme");
+        assert!(
+            store::salesforce_accounts::find_for_org(&db, other.id)
+                .await
+                .expect("find")
+                .is_none()
+        );
+
+        // Disconnect (IN-07): deleting the token takes the account with it.
+        oauth_tokens::Entity::delete_by_id(stored.id)
+            .exec(&db)
+            .await
+            .expect("delete the token");
+        assert!(
+            store::salesforce_accounts::find_for_org(&db, acme.id)
+                .await
+                .expect("find")
+                .is_none()
+        );
     })
     .await;
 }
@@ -686,16 +791,10 @@ async fn tokens_and_campaigns_are_listed_per_organization() {
 // ---------------------------------------------------------------------------------------------
 
 async fn campaign(db: &DatabaseConnection, org_id: i64, name: &str) -> i64 {
-    store::entities::campaigns::ActiveModel {
-        organization_id: Set(org_id),
-        name: Set(name.to_owned()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .expect("insert a campaign")
-    .id
+    campaigns::create(db, org_id, name)
+        .await
+        .expect("create a campaign")
+        .id
 }
 
 async fn org_sync(db: &DatabaseConnection, org_id: i64, object: &str) -> i64 {
@@ -887,8 +986,12 @@ async fn deleting_an_organization_removes_everything_it_owns() {
         sessions::create(&db, alice.id, "token", Utc::now() + TimeDelta::hours(1))
             .await
             .expect("create a session");
-        app_settings::set(&db, acme.id, "k", "v").await.expect("set");
-        app_settings::set(&db, keep.id, "k", "v").await.expect("set");
+        app_settings::set(&db, acme.id, "k", "v")
+            .await
+            .expect("set");
+        app_settings::set(&db, keep.id, "k", "v")
+            .await
+            .expect("set");
         let campaign_id = campaign(&db, acme.id, "Renewals").await;
         let sync = org_sync(&db, acme.id, "Lead").await;
         let source = data_source(&db, acme.id, sync).await;
@@ -906,10 +1009,19 @@ async fn deleting_an_organization_removes_everything_it_owns() {
                 .expect("find")
                 .is_none()
         );
-        assert_eq!(app_settings::get(&db, keep.id, "k").await.expect("get"), Some("v".into()));
-        assert_eq!(app_settings::get(&db, acme.id, "k").await.expect("get"), None);
         assert_eq!(
-            data_source_links::Entity::find().count(&db).await.expect("links"),
+            app_settings::get(&db, keep.id, "k").await.expect("get"),
+            Some("v".into())
+        );
+        assert_eq!(
+            app_settings::get(&db, acme.id, "k").await.expect("get"),
+            None
+        );
+        assert_eq!(
+            data_source_links::Entity::find()
+                .count(&db)
+                .await
+                .expect("links"),
             0
         );
         assert_eq!(

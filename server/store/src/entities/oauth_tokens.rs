@@ -33,7 +33,10 @@ impl std::fmt::Debug for Model {
             .field("organization_id", &self.organization_id)
             .field("provider", &self.provider)
             .field("access_token_ciphertext", &"<redacted>")
-            .field("refresh_token_ciphertext", &self.refresh_token_ciphertext.as_ref().map(|_| "<redacted>"))
+            .field(
+                "refresh_token_ciphertext",
+                &self.refresh_token_ciphertext.as_ref().map(|_| "<redacted>"),
+            )
             .field("instance_url", &self.instance_url)
             .field("identity_url", &self.identity_url)
             .field("username", &self.username)
