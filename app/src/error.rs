@@ -17,7 +17,9 @@ pub enum AppError {
     #[error("Your account does not have access to the Admin module.")]
     Forbidden,
     /// The organization's feature flag for this page is off.
-    #[error("The {flag} feature flag is disabled for your organization. Contact orgsync support to have it enabled.")]
+    #[error(
+        "The {flag} feature flag is disabled for your organization. Contact orgsync support to have it enabled."
+    )]
     FeatureDisabled { flag: String },
     /// The thing asked for does not exist (or belongs to another organization).
     #[error("{0} was not found.")]
@@ -26,7 +28,9 @@ pub enum AppError {
     #[error("{message}")]
     Validation { field: String, message: String },
     /// Something failed on the server; details are in the server log.
-    #[error("Something went wrong on the server. Try again; if it keeps happening, check the server log.")]
+    #[error(
+        "Something went wrong on the server. Try again; if it keeps happening, check the server log."
+    )]
     Internal,
     /// The request itself failed (network, decoding) before reaching our code.
     #[error("The server could not be reached: {0}")]

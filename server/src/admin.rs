@@ -34,7 +34,11 @@ pub async fn run_org(db: &DatabaseConnection, command: OrgCommand) -> anyhow::Re
             let model = find_org(db, &org).await?;
             let on = matches!(state, FlagState::On);
             store::organizations::set_flag(db, model.id, &flag, on).await?;
-            println!("{flag} is now {} for {:?}", if on { "on" } else { "off" }, model.name);
+            println!(
+                "{flag} is now {} for {:?}",
+                if on { "on" } else { "off" },
+                model.name
+            );
         }
     }
     Ok(())
@@ -42,7 +46,11 @@ pub async fn run_org(db: &DatabaseConnection, command: OrgCommand) -> anyhow::Re
 
 pub async fn run_user(db: &DatabaseConnection, command: UserCommand) -> anyhow::Result<()> {
     match command {
-        UserCommand::Create { org, username, role } => {
+        UserCommand::Create {
+            org,
+            username,
+            role,
+        } => {
             let model = find_org(db, &org).await?;
             let password = read_password()?;
             crate::console::validate_new_password(&password, &password)
@@ -53,13 +61,19 @@ pub async fn run_user(db: &DatabaseConnection, command: UserCommand) -> anyhow::
                 RoleArg::Viewer => store::users::Role::Viewer,
             };
             let user = store::users::create(db, model.id, username.trim(), &hash, role).await?;
-            println!("created user {:?} ({}) in {:?}", user.username, user.role, model.name);
+            println!(
+                "created user {:?} ({}) in {:?}",
+                user.username, user.role, model.name
+            );
         }
     }
     Ok(())
 }
 
-async fn find_org(db: &DatabaseConnection, name: &str) -> anyhow::Result<store::entities::organizations::Model> {
+async fn find_org(
+    db: &DatabaseConnection,
+    name: &str,
+) -> anyhow::Result<store::entities::organizations::Model> {
     store::organizations::find_by_name(db, name)
         .await?
         .with_context(|| format!("no organization named {name:?} (see `orgsync org list`)"))

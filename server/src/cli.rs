@@ -24,7 +24,12 @@ pub struct StoreArgs {
     #[arg(long, global = true, env = "ORGSYNC_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
     /// Database URL (`sqlite://...` or `postgres://...`); defaults to `orgsync.db` in the data directory.
-    #[arg(long, global = true, env = "ORGSYNC_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ORGSYNC_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 }
 

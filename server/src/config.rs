@@ -81,6 +81,9 @@ mod tests {
             redact_url("postgres://user:secret@db.example:5432/orgsync"),
             "postgres://db.example:5432/orgsync"
         );
-        assert_eq!(redact_url("sqlite://data/orgsync.db?mode=rwc"), "sqlite://data/orgsync.db?mode=rwc");
+        assert_eq!(
+            redact_url("sqlite://data/orgsync.db?mode=rwc"),
+            "sqlite://data/orgsync.db?mode=rwc"
+        );
     }
 }

@@ -54,7 +54,13 @@ pub fn hash_token(token: &str) -> String {
 /// A one-time code for first-run setup, easy to copy from a terminal.
 pub fn new_setup_code() -> String {
     let raw = random_string(16).to_uppercase();
-    format!("{}-{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12], &raw[12..16])
+    format!(
+        "{}-{}-{}-{}",
+        &raw[0..4],
+        &raw[4..8],
+        &raw[8..12],
+        &raw[12..16]
+    )
 }
 
 /// Compares two secrets in time that does not depend on where they differ.

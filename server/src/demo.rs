@@ -30,7 +30,10 @@ pub async fn seed(console: &Console) -> anyhow::Result<()> {
         (DEMO_ADMIN, store::users::Role::Admin),
         (DEMO_VIEWER, store::users::Role::Viewer),
     ] {
-        if store::users::find_by_username(db, username).await?.is_none() {
+        if store::users::find_by_username(db, username)
+            .await?
+            .is_none()
+        {
             let hash = credentials::hash_password(DEMO_PASSWORD)?;
             store::users::create(db, org.id, username, &hash, role).await?;
         }

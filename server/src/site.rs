@@ -42,8 +42,11 @@ pub fn is_embedded() -> bool {
 pub fn fallback_handler(
     context: impl Fn() + Clone + Send + Sync + 'static,
     options: LeptosOptions,
-) -> impl Fn(Request<Body>) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>> + Clone + Send + Sync + 'static
-{
+) -> impl Fn(Request<Body>) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
++ Clone
++ Send
++ Sync
++ 'static {
     let render = leptos_axum::render_app_to_stream_with_context(context, move || {
         app::shell(options.clone())
     });

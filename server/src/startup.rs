@@ -23,13 +23,22 @@ pub struct Application {
 /// Opens the store named by the settings (creating the data directory for SQLite) and
 /// applies pending migrations.
 pub async fn open_store(settings: &StoreSettings) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
     let url = settings.database_url();
-    let db = store::connect(&url)
+    let db = store::connect(&url).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            crate::config::redact_url(&url)
+        )
+    })?;
+    store::migrate(&db)
         .await
-        .with_context(|| format!("cannot open the database {}", crate::config::redact_url(&url)))?;
-    store::migrate(&db).await.context("cannot apply database migrations")?;
+        .context("cannot apply database migrations")?;
     Ok(db)
 }
 
@@ -38,14 +47,18 @@ impl Application {
         let db = open_store(&settings.store).await?;
         let console = Console::new(db);
         if settings.demo {
-            demo::seed(&console).await.context("cannot create the demo data")?;
+            demo::seed(&console)
+                .await
+                .context("cannot create the demo data")?;
         }
         console
             .prepare_first_run(&settings.store.data_dir)
             .await
             .context("cannot prepare first-run setup")?;
         if !site::is_embedded() {
-            tracing::warn!("this binary has no embedded site: pages will not hydrate (build it with `cargo xtask build`)");
+            tracing::warn!(
+                "this binary has no embedded site: pages will not hydrate (build it with `cargo xtask build`)"
+            );
         }
         let state = AppState {
             leptos_options: web::leptos_options(),

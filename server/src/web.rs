@@ -53,6 +53,9 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(site::fallback_handler(context, leptos_options))
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
-        .layer(middleware::from_fn_with_state(state.clone(), session::resolve_caller))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::resolve_caller,
+        ))
         .with_state(state)
 }

@@ -40,7 +40,9 @@ async fn main() -> anyhow::Result<()> {
 
 async fn startup(database_url: Option<String>, runs: usize) -> anyhow::Result<()> {
     let binary = sibling_binary("orgsync")?;
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()?;
     let mut timings = Vec::with_capacity(runs);
     for run in 1..=runs {
         let data_dir = tempfile::tempdir()?;
@@ -58,13 +60,15 @@ async fn startup(database_url: Option<String>, runs: usize) -> anyhow::Result<()
         if let Some(url) = &database_url {
             command.args(["--database-url", url]);
         }
-        let mut child = command.spawn().with_context(|| format!("cannot start {}", binary.display()))?;
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
         let url = format!("http://127.0.0.1:{port}/healthz");
         loop {
-            if let Ok(response) = client.get(&url).send().await {
-                if response.status().is_success() {
-                    break;
-                }
+            if let Ok(response) = client.get(&url).send().await
+                && response.status().is_success()
+            {
+                break;
             }
             if let Some(status) = child.try_wait()? {
                 bail!("orgsync exited before it was ready: {status}");
@@ -82,7 +86,11 @@ async fn startup(database_url: Option<String>, runs: usize) -> anyhow::Result<()
     }
     timings.sort_by(f64::total_cmp);
     let median = timings[timings.len() / 2];
-    let backend = if database_url.is_some() { "postgres" } else { "sqlite" };
+    let backend = if database_url.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     println!(
         "{}",
         serde_json::json!({
@@ -102,11 +110,16 @@ fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let path = exe.with_file_name(name);
     if !path.exists() {
-        bail!("{} not found: build it first (`cargo xtask build`)", path.display());
+        bail!(
+            "{} not found: build it first (`cargo xtask build`)",
+            path.display()
+        );
     }
     Ok(path)
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }

@@ -48,7 +48,8 @@ impl Console {
 
     /// Ends the session carried by `token` (unknown tokens are ignored).
     pub async fn sign_out(&self, token: &str) {
-        if let Err(error) = store::sessions::delete(&self.db, &credentials::hash_token(token)).await {
+        if let Err(error) = store::sessions::delete(&self.db, &credentials::hash_token(token)).await
+        {
             tracing::error!(?error, "could not delete a session");
         }
     }
@@ -58,7 +59,9 @@ impl Console {
         let Some(token) = token else {
             return Caller::Anonymous;
         };
-        match store::sessions::find_active(&self.db, &credentials::hash_token(token), Utc::now()).await {
+        match store::sessions::find_active(&self.db, &credentials::hash_token(token), Utc::now())
+            .await
+        {
             Ok(Some((_, user, org))) => Caller::User(SignedInUser {
                 user_id: user.id,
                 organization_id: org.id,
@@ -124,7 +127,12 @@ impl Console {
         let Some(expected) = setup.as_ref() else {
             return Err(FormError::SetupDone);
         };
-        let fields = [&form.setup_code, &form.organization, &form.username, &form.password];
+        let fields = [
+            &form.setup_code,
+            &form.organization,
+            &form.username,
+            &form.password,
+        ];
         if fields.iter().any(|f| f.trim().is_empty()) {
             return Err(FormError::MissingField);
         }
@@ -140,12 +148,18 @@ impl Console {
             .await
             .map_err(log_internal)?;
         let hash = credentials::hash_password(&form.password).map_err(log_internal)?;
-        let user = store::users::create(&self.db, org.id, form.username.trim(), &hash, store::users::Role::Admin)
-            .await
-            .map_err(|e| match e {
-                store::StoreError::Conflict(_) => FormError::UsernameTaken,
-                other => log_internal(other),
-            })?;
+        let user = store::users::create(
+            &self.db,
+            org.id,
+            form.username.trim(),
+            &hash,
+            store::users::Role::Admin,
+        )
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Conflict(_) => FormError::UsernameTaken,
+            other => log_internal(other),
+        })?;
         if let Some(spent) = setup.take() {
             let _ = std::fs::remove_file(&spent.file);
         }
@@ -201,8 +215,17 @@ mod tests {
 
     #[test]
     fn new_passwords_must_match_and_be_long_enough() {
-        assert_eq!(validate_new_password("abcdefghij", "abcdefghiX"), Err(FormError::PasswordsDiffer));
-        assert_eq!(validate_new_password("short", "short"), Err(FormError::PasswordTooShort));
-        assert_eq!(validate_new_password("long enough!", "long enough!"), Ok(()));
+        assert_eq!(
+            validate_new_password("abcdefghij", "abcdefghiX"),
+            Err(FormError::PasswordsDiffer)
+        );
+        assert_eq!(
+            validate_new_password("short", "short"),
+            Err(FormError::PasswordTooShort)
+        );
+        assert_eq!(
+            validate_new_password("long enough!", "long enough!"),
+            Ok(())
+        );
     }
 }

@@ -4,8 +4,8 @@ use app::{
     error::AppError,
     ssr::{Caller, SignedInUser},
     types::{
-        CampaignView, INTEGRATIONS_FLAG, IntegrationsView, OAuthTokenView, Role, SalesforceCardView,
-        SessionView,
+        CampaignView, INTEGRATIONS_FLAG, IntegrationsView, OAuthTokenView, Role,
+        SalesforceCardView, SessionView,
     },
 };
 use store::entities::organizations;

@@ -28,7 +28,11 @@ pub struct LoginForm {
 }
 
 /// `POST /auth/login`
-pub async fn login(State(state): State<AppState>, jar: CookieJar, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Response {
     match state.console.sign_in(&form.username, &form.password).await {
         Ok(session) => {
             let jar = jar.add(session_cookie(session.token));
@@ -46,7 +50,11 @@ pub async fn login(State(state): State<AppState>, jar: CookieJar, Form(form): Fo
 }
 
 /// `POST /auth/setup`
-pub async fn setup(State(state): State<AppState>, jar: CookieJar, Form(form): Form<SetupForm>) -> Response {
+pub async fn setup(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<SetupForm>,
+) -> Response {
     match state.console.complete_first_run(&form).await {
         Ok(session) => (jar.add(session_cookie(session.token)), Redirect::to(HOME)).into_response(),
         Err(app::types::FormError::SetupDone) => Redirect::to("/login").into_response(),

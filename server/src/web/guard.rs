@@ -29,9 +29,15 @@ pub enum Refusal {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let (status, message) = match self {
-            Refusal::CrossOrigin => (StatusCode::FORBIDDEN, "Cross-origin requests are not accepted."),
+            Refusal::CrossOrigin => (
+                StatusCode::FORBIDDEN,
+                "Cross-origin requests are not accepted.",
+            ),
             Refusal::Unauthorized => (StatusCode::UNAUTHORIZED, "Sign in first."),
-            Refusal::Forbidden => (StatusCode::FORBIDDEN, "Your account does not have access to this."),
+            Refusal::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Your account does not have access to this.",
+            ),
             Refusal::UnknownEndpoint => (StatusCode::NOT_FOUND, "No such endpoint."),
         };
         (status, message).into_response()
@@ -53,7 +59,10 @@ enum Target {
 
 fn classify(path: &str) -> Target {
     if path.starts_with("/api/") {
-        let access = app::api::ACCESS.iter().find(|(p, _)| *p == path).map(|(_, a)| *a);
+        let access = app::api::ACCESS
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, a)| *a);
         return Target::ServerFunction(access);
     }
     if let Some(access) = http_route_access(path) {
@@ -85,10 +94,10 @@ pub fn is_cross_origin(method: &Method, headers: &HeaderMap) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return false;
     }
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site == "cross-site" || site == "same-site" {
-            return true;
-        }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && (site == "cross-site" || site == "same-site")
+    {
+        return true;
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return false;
@@ -111,7 +120,11 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         tracing::warn!(path = %request.uri().path(), "refused a cross-origin request");
         return Refusal::CrossOrigin.into_response();
     }
-    let caller = request.extensions().get::<Caller>().cloned().unwrap_or_default();
+    let caller = request
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or_default();
     let path = request.uri().path().to_string();
     match classify(&path) {
         Target::ServerFunction(None) => Refusal::UnknownEndpoint.into_response(),
@@ -126,7 +139,9 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             match (path.as_str(), needs_setup, &caller) {
                 ("/login", true, _) => Redirect::to("/setup").into_response(),
                 ("/setup", false, _) => Redirect::to("/login").into_response(),
-                ("/login", false, Caller::User(_)) => Redirect::to("/admin/integrations").into_response(),
+                ("/login", false, Caller::User(_)) => {
+                    Redirect::to("/admin/integrations").into_response()
+                }
                 _ => next.run(request).await,
             }
         }
@@ -136,7 +151,8 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
                     .uri()
                     .path_and_query()
                     .map_or("/admin/integrations", |p| p.as_str());
-                Redirect::to(&format!("/login?next={}", encode_query_value(next_path))).into_response()
+                Redirect::to(&format!("/login?next={}", encode_query_value(next_path)))
+                    .into_response()
             }
             Caller::User(user) => {
                 let mut response = next.run(request).await;
@@ -182,9 +198,15 @@ mod tests {
     #[test]
     fn access_matrix() {
         assert_eq!(check_access(Access::Public, &Caller::Anonymous), Ok(()));
-        assert_eq!(check_access(Access::SignedIn, &Caller::Anonymous), Err(Refusal::Unauthorized));
+        assert_eq!(
+            check_access(Access::SignedIn, &Caller::Anonymous),
+            Err(Refusal::Unauthorized)
+        );
         assert_eq!(check_access(Access::SignedIn, &user(Role::Viewer)), Ok(()));
-        assert_eq!(check_access(Access::Admin, &user(Role::Viewer)), Err(Refusal::Forbidden));
+        assert_eq!(
+            check_access(Access::Admin, &user(Role::Viewer)),
+            Err(Refusal::Forbidden)
+        );
         assert_eq!(check_access(Access::Admin, &user(Role::Admin)), Ok(()));
     }
 
@@ -198,8 +220,14 @@ mod tests {
 
     #[test]
     fn cross_origin_writes_are_detected() {
-        let same = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]);
-        let evil = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")]);
+        let same = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000"),
+        ]);
+        let evil = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://evil.example"),
+        ]);
         let fetch_cross = headers(&[("host", "127.0.0.1:3000"), ("sec-fetch-site", "cross-site")]);
         let no_browser = headers(&[("host", "127.0.0.1:3000")]);
         assert!(!is_cross_origin(&Method::POST, &same));

@@ -46,5 +46,8 @@ pub const HTTP_ROUTES: &[HttpRoute] = &[
 
 /// Who may call `path`, if it is one of [`HTTP_ROUTES`].
 pub fn http_route_access(path: &str) -> Option<Access> {
-    HTTP_ROUTES.iter().find(|r| r.path == path).map(|r| r.access)
+    HTTP_ROUTES
+        .iter()
+        .find(|r| r.path == path)
+        .map(|r| r.access)
 }

@@ -16,7 +16,11 @@ pub const SESSION_COOKIE: &str = "orgsync_session";
 
 /// Puts the request's [`app::ssr::Caller`] into its extensions, where handlers, the guard and server
 /// functions read it.
-pub async fn resolve_caller(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn resolve_caller(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let jar = CookieJar::from_headers(request.headers());
     let caller = state
         .console
@@ -40,7 +44,10 @@ pub fn session_cookie(token: String) -> Cookie<'static> {
 
 /// The cookie that clears the session in the browser.
 pub fn cleared_session_cookie() -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, "")).path("/").removal().build()
+    Cookie::build((SESSION_COOKIE, ""))
+        .path("/")
+        .removal()
+        .build()
 }
 
 fn time_duration(d: std::time::Duration) -> cookie::time::Duration {

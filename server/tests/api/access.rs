@@ -76,11 +76,26 @@ async fn http_routes_refuse_callers_they_are_not_for() {
                 assert_ne!(status, StatusCode::UNAUTHORIZED, "{} is public", route.path);
             }
             Access::SignedIn => {
-                assert_eq!(call(None).await, StatusCode::UNAUTHORIZED, "{} anonymous", route.path);
+                assert_eq!(
+                    call(None).await,
+                    StatusCode::UNAUTHORIZED,
+                    "{} anonymous",
+                    route.path
+                );
             }
             Access::Admin => {
-                assert_eq!(call(None).await, StatusCode::UNAUTHORIZED, "{} anonymous", route.path);
-                assert_eq!(call(Some(viewer.clone())).await, StatusCode::FORBIDDEN, "{} viewer", route.path);
+                assert_eq!(
+                    call(None).await,
+                    StatusCode::UNAUTHORIZED,
+                    "{} anonymous",
+                    route.path
+                );
+                assert_eq!(
+                    call(Some(viewer.clone())).await,
+                    StatusCode::FORBIDDEN,
+                    "{} viewer",
+                    route.path
+                );
             }
         }
     }
@@ -99,7 +114,11 @@ async fn admin_pages_send_anonymous_visitors_to_sign_in_and_refuse_viewers() {
     assert!(pages.len() >= 3, "admin pages: {pages:?}");
     for page in &pages {
         let anonymous = app.get(page, None).await;
-        assert_eq!(anonymous.status(), StatusCode::SEE_OTHER, "{page} anonymous");
+        assert_eq!(
+            anonymous.status(),
+            StatusCode::SEE_OTHER,
+            "{page} anonymous"
+        );
         let location = anonymous.headers()["location"].to_str().expect("location");
         assert!(location.starts_with("/login?next="), "{page} → {location}");
 
@@ -107,10 +126,16 @@ async fn admin_pages_send_anonymous_visitors_to_sign_in_and_refuse_viewers() {
         assert_eq!(as_viewer.status(), StatusCode::FORBIDDEN, "{page} viewer");
         let body = as_viewer.text().await.expect("body");
         assert!(body.contains("Not allowed"), "{page} viewer page says why");
-        assert!(!body.contains("Salesforce"), "{page} viewer never sees the card");
+        assert!(
+            !body.contains("Salesforce"),
+            "{page} viewer never sees the card"
+        );
 
         let as_admin = app.get(page, Some(&admin)).await.status();
-        assert!(as_admin.is_success() || as_admin.is_redirection(), "{page} admin: {as_admin}");
+        assert!(
+            as_admin.is_success() || as_admin.is_redirection(),
+            "{page} admin: {as_admin}"
+        );
     }
 }
 
@@ -119,12 +144,24 @@ async fn cross_origin_posts_are_refused() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
     let status = app
-        .post_from("/api/integrations_page", Some(&admin), "http://evil.example")
+        .post_from(
+            "/api/integrations_page",
+            Some(&admin),
+            "http://evil.example",
+        )
         .await
         .status();
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let status = app.post_from("/auth/logout", Some(&admin), "http://evil.example").await.status();
+    let status = app
+        .post_from("/auth/logout", Some(&admin), "http://evil.example")
+        .await
+        .status();
     assert_eq!(status, StatusCode::FORBIDDEN);
     // The session survived the refused sign-out.
-    assert!(app.post("/api/current_session", Some(&admin)).await.status().is_success());
+    assert!(
+        app.post("/api/current_session", Some(&admin))
+            .await
+            .status()
+            .is_success()
+    );
 }

@@ -20,12 +20,19 @@ async fn wrong_password_is_refused_without_a_session() {
         .build()
         .expect("client")
         .post(app.url("/auth/login"))
-        .form(&[("username", "admin"), ("password", "not the password"), ("next", "/admin/campaigns")])
+        .form(&[
+            ("username", "admin"),
+            ("password", "not the password"),
+            ("next", "/admin/campaigns"),
+        ])
         .send()
         .await
         .expect("login");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(response.headers()["location"], "/login?error=invalid&next=/admin/campaigns");
+    assert_eq!(
+        response.headers()["location"],
+        "/login?error=invalid&next=/admin/campaigns"
+    );
     assert!(response.headers().get("set-cookie").is_none());
 }
 
@@ -33,10 +40,20 @@ async fn wrong_password_is_refused_without_a_session() {
 async fn sign_out_ends_the_session() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
-    assert!(app.post("/api/current_session", Some(&admin)).await.status().is_success());
+    assert!(
+        app.post("/api/current_session", Some(&admin))
+            .await
+            .status()
+            .is_success()
+    );
     let response = app.post("/auth/logout", Some(&admin)).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.post("/api/current_session", Some(&admin)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.post("/api/current_session", Some(&admin))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]

@@ -43,7 +43,9 @@ pub async fn spawn_app() -> TestApp {
     let db = orgsync::startup::open_store(&StoreSettings::from_args(&store_args))
         .await
         .expect("store");
-    let org = store::organizations::create(&db, "Acme").await.expect("org");
+    let org = store::organizations::create(&db, "Acme")
+        .await
+        .expect("org");
     store::organizations::set_flag(&db, org.id, "integrations", true)
         .await
         .expect("flag");
@@ -96,8 +98,14 @@ impl TestApp {
             .find(|v| v.starts_with("orgsync_session=") && !v.starts_with("orgsync_session=;"))
             .expect("session cookie")
             .to_string();
-        assert!(cookie.contains("HttpOnly"), "session cookie must be HttpOnly: {cookie}");
-        assert!(cookie.contains("SameSite=Lax"), "session cookie must be SameSite: {cookie}");
+        assert!(
+            cookie.contains("HttpOnly"),
+            "session cookie must be HttpOnly: {cookie}"
+        );
+        assert!(
+            cookie.contains("SameSite=Lax"),
+            "session cookie must be SameSite: {cookie}"
+        );
         cookie.split(';').next().expect("cookie pair").to_string()
     }
 
@@ -114,7 +122,12 @@ impl TestApp {
         self.post_from(path, cookie, &self.base).await
     }
 
-    pub async fn post_from(&self, path: &str, cookie: Option<&str>, origin: &str) -> reqwest::Response {
+    pub async fn post_from(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        origin: &str,
+    ) -> reqwest::Response {
         let mut request = self
             .client
             .post(self.url(path))

@@ -12,8 +12,7 @@
 //! wasm32 target; nothing downloads a prebuilt binary except npm's `binaryen` package.
 
 use std::{
-    env,
-    fs,
+    env, fs,
     path::{Path, PathBuf},
     process::{Command, ExitCode},
     time::Instant,
@@ -60,7 +59,10 @@ fn build() -> Result<PathBuf> {
     build_site(&root, &tools)?;
     step("release binaries (orgsync, orgsync-bench) with the site embedded");
     run(cargo(&root).args(["build", "--release", "--package", "server", "--bins"]))?;
-    println!("xtask: built {}", root.join("target/release/orgsync").display());
+    println!(
+        "xtask: built {}",
+        root.join("target/release/orgsync").display()
+    );
     Ok(root)
 }
 
@@ -78,11 +80,27 @@ fn test(root: &Path) -> Result<()> {
     run(cargo(root).args(["fmt", "--all", "--check"]))?;
     step("clippy (warnings are errors)");
     run(cargo(root).args([
-        "clippy", "--release", "--workspace", "--exclude", "frontend", "--all-targets", "--", "-D", "warnings",
+        "clippy",
+        "--release",
+        "--workspace",
+        "--exclude",
+        "frontend",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
     ]))?;
     run(cargo(root).args([
-        "clippy", "--package", "frontend", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release", "--",
-        "-D", "warnings",
+        "clippy",
+        "--package",
+        "frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+        "--",
+        "-D",
+        "warnings",
     ]))?;
     step("Rust tests (unit, store on SQLite and PostgreSQL, HTTP)");
     run(cargo(root).args(["test", "--release", "--workspace", "--exclude", "frontend"]))?;
@@ -100,15 +118,30 @@ fn test(root: &Path) -> Result<()> {
         .current_dir(&end2end)
         .args(["playwright", "test"])
         .env("ORGSYNC_BIN", root.join("target/release/orgsync")))?;
-    println!("xtask: every test passed in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "xtask: every test passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
 fn ensure_tools(root: &Path) -> Result<Tools> {
     step("build tools");
-    let installed = capture(Command::new("rustup").current_dir(root).args(["target", "list", "--installed"]))?;
-    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
-        run(Command::new("rustup").current_dir(root).args(["target", "add", "wasm32-unknown-unknown"]))?;
+    let installed =
+        capture(
+            Command::new("rustup")
+                .current_dir(root)
+                .args(["target", "list", "--installed"]),
+        )?;
+    if !installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        run(Command::new("rustup").current_dir(root).args([
+            "target",
+            "add",
+            "wasm32-unknown-unknown",
+        ]))?;
     }
 
     let tools_dir = root.join("target/tools");
@@ -116,10 +149,18 @@ fn ensure_tools(root: &Path) -> Result<Tools> {
     let wasm_bindgen = tools_dir.join("bin/wasm-bindgen");
     let have = capture(Command::new(&wasm_bindgen).arg("--version")).unwrap_or_default();
     if !have.contains(&version) {
-        println!("xtask: installing wasm-bindgen-cli {version} (the version in Cargo.lock) from crates.io");
+        println!(
+            "xtask: installing wasm-bindgen-cli {version} (the version in Cargo.lock) from crates.io"
+        );
         // Its own lock file wants a crate release the registry here does not have: no --locked.
         run(cargo(root)
-            .args(["install", "wasm-bindgen-cli", "--version", &version, "--root"])
+            .args([
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &version,
+                "--root",
+            ])
             .arg(&tools_dir)
             .env("CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS", "fallback"))?;
     }
@@ -129,28 +170,54 @@ fn ensure_tools(root: &Path) -> Result<Tools> {
     let have = capture(Command::new(&wasm_opt).arg("--version")).unwrap_or_default();
     if !have.contains(BINARYEN_VERSION.split('.').next().unwrap_or_default()) {
         println!("xtask: installing wasm-opt from npm binaryen@{BINARYEN_VERSION}");
-        fs::create_dir_all(&npm_dir).map_err(|e| format!("cannot create {}: {e}", npm_dir.display()))?;
+        fs::create_dir_all(&npm_dir)
+            .map_err(|e| format!("cannot create {}: {e}", npm_dir.display()))?;
         run(Command::new("npm")
             .current_dir(&npm_dir)
-            .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix", "."])
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                "--prefix",
+                ".",
+            ])
             .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
     }
-    Ok(Tools { wasm_bindgen, wasm_opt })
+    Ok(Tools {
+        wasm_bindgen,
+        wasm_opt,
+    })
 }
 
 fn build_site(root: &Path, tools: &Tools) -> Result<()> {
     step("wasm bundle (frontend, hydrate)");
     run(cargo(root).args([
-        "build", "--package", "frontend", "--lib", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release",
+        "build",
+        "--package",
+        "frontend",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
     ]))?;
     let site = root.join("target/site");
     let pkg = site.join("pkg");
     let staging = root.join("target/site-staging");
     let _ = fs::remove_dir_all(&staging);
-    fs::create_dir_all(&staging).map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
+    fs::create_dir_all(&staging)
+        .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
     run(Command::new(&tools.wasm_bindgen)
         .arg(root.join("target/wasm32-unknown-unknown/wasm-release/frontend.wasm"))
-        .args(["--target", "web", "--no-typescript", "--out-name", OUTPUT_NAME, "--out-dir"])
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            OUTPUT_NAME,
+            "--out-dir",
+        ])
         .arg(&staging))?;
     step("wasm-opt -Oz");
     let wasm = staging.join(format!("{OUTPUT_NAME}.wasm"));
@@ -173,13 +240,21 @@ fn build_site(root: &Path, tools: &Tools) -> Result<()> {
     let _ = fs::remove_dir_all(&site);
     fs::create_dir_all(&site).map_err(|e| e.to_string())?;
     copy_dir(&root.join("public"), &site)?;
-    fs::rename(&staging, &pkg).map_err(|e| format!("cannot move the bundle into {}: {e}", pkg.display()))?;
-    fs::copy(root.join("style/main.css"), pkg.join(format!("{OUTPUT_NAME}.css")))
-        .map_err(|e| format!("cannot copy style/main.css: {e}"))?;
+    fs::rename(&staging, &pkg)
+        .map_err(|e| format!("cannot move the bundle into {}: {e}", pkg.display()))?;
+    fs::copy(
+        root.join("style/main.css"),
+        pkg.join(format!("{OUTPUT_NAME}.css")),
+    )
+    .map_err(|e| format!("cannot copy style/main.css: {e}"))?;
 
     let wasm = pkg.join(format!("{OUTPUT_NAME}.wasm"));
     let raw = fs::metadata(&wasm).map_err(|e| e.to_string())?.len();
-    let gz = capture(Command::new("sh").arg("-c").arg(format!("gzip -9 -c '{}' | wc -c", wasm.display())))?;
+    let gz = capture(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("gzip -9 -c '{}' | wc -c", wasm.display())),
+    )?;
     println!(
         "xtask: site ready in {}: wasm {} KB raw, {} KB gzip -9",
         site.display(),
@@ -197,7 +272,8 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
             fs::create_dir_all(&target).map_err(|e| e.to_string())?;
             copy_dir(&entry.path(), &target)?;
         } else {
-            fs::copy(entry.path(), &target).map_err(|e| format!("cannot copy {}: {e}", entry.path().display()))?;
+            fs::copy(entry.path(), &target)
+                .map_err(|e| format!("cannot copy {}: {e}", entry.path().display()))?;
         }
     }
     Ok(())
@@ -205,20 +281,22 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 
 /// The version of `package` recorded in Cargo.lock.
 fn locked_version(root: &Path, package: &str) -> Result<String> {
-    let lock = fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let lock = fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == format!("name = \"{package}\"") {
-            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(version.trim_end_matches('"').to_string());
-            }
+        if line == format!("name = \"{package}\"")
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_string());
         }
     }
     Err(format!("{package} is not in Cargo.lock"))
 }
 
 fn workspace_root() -> Result<PathBuf> {
-    let manifest = env::var("CARGO_MANIFEST_DIR").map_err(|_| "run this through `cargo xtask`".to_string())?;
+    let manifest =
+        env::var("CARGO_MANIFEST_DIR").map_err(|_| "run this through `cargo xtask`".to_string())?;
     Path::new(&manifest)
         .ancestors()
         .nth(2)
@@ -253,7 +331,10 @@ fn capture(command: &mut Command) -> Result<String> {
         .output()
         .map_err(|e| format!("cannot run {:?}: {e}", command.get_program()))?;
     if !output.status.success() {
-        return Err(format!("{command:?} failed: {}", String::from_utf8_lossy(&output.stderr)));
+        return Err(format!(
+            "{command:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
