@@ -37,6 +37,8 @@ pub struct StoreArgs {
 pub enum Command {
     /// Run the web application (applies pending migrations first).
     Serve(ServeArgs),
+    /// Run the Salesforce simulator alone (OAuth, REST, CometD CDC and the control API).
+    Sim(SimArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage organizations and their feature flags.
@@ -55,6 +57,31 @@ pub struct ServeArgs {
     /// Also create a demo organization and administrator, so a newcomer sees the whole flow.
     #[arg(long, env = "ORGSYNC_DEMO")]
     pub demo: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Address and port the simulator listens on.
+    #[arg(long, env = "ORGSYNC_SIM_LISTEN", default_value = "127.0.0.1:3100")]
+    pub listen: SocketAddr,
+    /// Number of seeded Contacts.
+    #[arg(long, env = "ORGSYNC_SIM_CONTACTS", default_value_t = 1000)]
+    pub contacts: usize,
+    /// Number of seeded Leads.
+    #[arg(long, env = "ORGSYNC_SIM_LEADS", default_value_t = 500)]
+    pub leads: usize,
+    /// Seed of the generated data (same seed, same records).
+    #[arg(long, env = "ORGSYNC_SIM_SEED", default_value_t = 42)]
+    pub seed: u64,
+    /// Serve HTTPS with a generated self-signed certificate (for clients that insist on https).
+    #[arg(long, env = "ORGSYNC_SIM_TLS")]
+    pub tls: bool,
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "ORGSYNC_SIM_TOKEN_TTL", default_value_t = 7200)]
+    pub token_ttl_secs: u64,
+    /// Number of CDC events kept for replay.
+    #[arg(long, env = "ORGSYNC_SIM_RETENTION", default_value_t = 100_000)]
+    pub retention: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,8 +1,12 @@
 //! `serve --demo`: a demo organization with the `integrations` flag on, an administrator
-//! and a viewer, and a few campaigns, so a newcomer sees the whole flow in one command.
+//! and a viewer, a few campaigns, and an in-process Salesforce simulator with sample
+//! Contacts and Leads, so a newcomer sees the whole flow in one command.
 //! Idempotent: running it again leaves existing demo data alone.
 
 use app::types::INTEGRATIONS_FLAG;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
 
 use crate::{console::Console, credentials};
 
@@ -42,4 +46,22 @@ pub async fn seed(console: &Console) -> anyhow::Result<()> {
         "demo mode: sign in as `{DEMO_ADMIN}` (or `{DEMO_VIEWER}`) with the password `{DEMO_PASSWORD}`"
     );
     Ok(())
+}
+
+/// The demo's Salesforce simulator (200 Contacts, 100 Leads), bound to a free local port.
+pub async fn simulator() -> anyhow::Result<(sim::Simulator, TcpListener)> {
+    let simulator = sim::Simulator::new(sim::config::SimConfig {
+        contacts: 200,
+        leads: 100,
+        ..sim::config::SimConfig::default()
+    });
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot start the demo Salesforce simulator")?;
+    let addr = listener.local_addr()?;
+    tracing::warn!("demo mode: Salesforce simulator on http://{addr} (control API under /__sim/)");
+    if let Some((username, password)) = simulator.users().into_iter().next() {
+        tracing::warn!("demo mode: simulated Salesforce sign-in `{username}` / `{password}`");
+    }
+    Ok((simulator, listener))
 }

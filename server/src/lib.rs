@@ -9,6 +9,7 @@ pub mod config;
 pub mod console;
 pub mod credentials;
 pub mod demo;
+pub mod sim;
 pub mod site;
 pub mod startup;
 pub mod telemetry;

@@ -24,6 +24,7 @@ async fn main() -> anyhow::Result<()> {
             tokio::spawn(startup::cancel_on_signal(shutdown.clone()));
             app.run_until_stopped(shutdown).await
         }
+        Command::Sim(args) => orgsync::sim::run(args).await,
         Command::Migrate => {
             startup::open_store(&store_settings).await?;
             println!("migrations applied");

@@ -18,6 +18,8 @@ use crate::{
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    /// `--demo`: the in-process Salesforce simulator and its listener.
+    demo_simulator: Option<(sim::Simulator, TcpListener)>,
 }
 
 /// Opens the store named by the settings (creating the data directory for SQLite) and
@@ -46,10 +48,12 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = open_store(&settings.store).await?;
         let console = Console::new(db);
+        let mut demo_simulator = None;
         if settings.demo {
             demo::seed(&console)
                 .await
                 .context("cannot create the demo data")?;
+            demo_simulator = Some(demo::simulator().await?);
         }
         console
             .prepare_first_run(&settings.store.data_dir)
@@ -70,6 +74,7 @@ impl Application {
         Ok(Application {
             listener,
             router: web::router(state),
+            demo_simulator,
         })
     }
 
@@ -89,6 +94,14 @@ impl Application {
                 Duration::from_secs(30),
             ),
         ));
+        if let Some((simulator, listener)) = self.demo_simulator {
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                if let Err(error) = simulator.serve(listener, stop).await {
+                    tracing::error!(%error, "the demo Salesforce simulator stopped");
+                }
+            });
+        }
         let graceful = shutdown.clone();
         let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             graceful.cancelled().await;

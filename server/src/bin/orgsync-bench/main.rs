@@ -10,6 +10,9 @@ use std::{
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
+mod sim_client;
+mod sim_scenarios;
+
 #[derive(Debug, Parser)]
 #[command(name = "orgsync-bench", about = "Benchmark scenarios for orgsync")]
 struct Cli {
@@ -28,6 +31,21 @@ enum Scenario {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// The simulator serving a Contact query in 2,000-record pages to a plain HTTP client.
+    SimQuery {
+        /// Contacts in the simulated org (all of them are read).
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+    },
+    /// The simulator delivering CDC events to one CometD subscriber at a steady rate.
+    SimCdc {
+        /// Changes per second to produce.
+        #[arg(long, default_value_t = 1_000)]
+        rate: u32,
+        /// How long to produce changes, in seconds.
+        #[arg(long, default_value_t = 5)]
+        seconds: u32,
+    },
 }
 
 #[tokio::main]
@@ -35,6 +53,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.scenario {
         Scenario::Startup { database_url, runs } => startup(database_url, runs.max(1)).await,
+        Scenario::SimQuery { records } => sim_scenarios::sim_query(records).await,
+        Scenario::SimCdc { rate, seconds } => {
+            sim_scenarios::sim_cdc(rate.max(1), seconds.max(1)).await
+        }
     }
 }
 

@@ -1,0 +1,144 @@
+//! Fault injection: the next N calls of an endpoint fail with a given status and Salesforce
+//! error, get added latency, or have their connection dropped. `endpoint` is a call-counter
+//! name (see the README) or `*` for every endpoint.
+
+use std::{
+    sync::{Mutex, PoisonError},
+    time::Duration,
+};
+
+use serde::{Deserialize, Serialize};
+
+/// What an injected fault does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Answer with `status` and the body `[{"message":..,"errorCode":..}]` (REST), or the
+    /// OAuth body `{"error":error_code,"error_description":message}` for OAuth endpoints;
+    /// on CometD endpoints the Bayeux `error` is `bayeux_error` (or `"{status}::{message}"`).
+    Fail {
+        status: u16,
+        #[serde(default = "default_code")]
+        error_code: String,
+        #[serde(default)]
+        message: String,
+        #[serde(default)]
+        bayeux_error: Option<String>,
+    },
+    /// Wait this long before handling the call.
+    Latency { latency_ms: u64 },
+    /// Close the connection without an answer.
+    Drop,
+}
+
+fn default_code() -> String {
+    "SERVER_UNAVAILABLE".into()
+}
+
+/// One injected fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    pub endpoint: String,
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// How many more calls it applies to; `None` = until cleared.
+    #[serde(default)]
+    pub count: Option<u64>,
+}
+
+/// What applies to one call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub latency: Duration,
+    /// A failing or dropping fault (the first matching one).
+    pub outcome: Option<FaultKind>,
+}
+
+/// The table of active faults.
+#[derive(Default)]
+pub struct Faults {
+    list: Mutex<Vec<Fault>>,
+}
+
+impl Faults {
+    pub fn add(&self, fault: Fault) {
+        self.lock().push(fault);
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    pub fn list(&self) -> Vec<Fault> {
+        self.lock().clone()
+    }
+
+    /// Consumes the faults that apply to one call of `endpoint`: all matching latencies add
+    /// up; the first matching fail/drop wins.
+    pub fn take(&self, endpoint: &str) -> Applied {
+        let mut list = self.lock();
+        let mut applied = Applied::default();
+        for fault in list.iter_mut() {
+            if fault.endpoint != endpoint && fault.endpoint != "*" {
+                continue;
+            }
+            if fault.count == Some(0) {
+                continue;
+            }
+            match &fault.kind {
+                FaultKind::Latency { latency_ms } => {
+                    applied.latency = applied
+                        .latency
+                        .saturating_add(Duration::from_millis(*latency_ms));
+                }
+                other => {
+                    if applied.outcome.is_some() {
+                        continue;
+                    }
+                    applied.outcome = Some(other.clone());
+                }
+            }
+            if let Some(count) = fault.count.as_mut() {
+                *count -= 1;
+            }
+        }
+        list.retain(|f| f.count != Some(0));
+        applied
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Fault>> {
+        self.list.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counted_faults_run_out() {
+        let faults = Faults::default();
+        faults.add(Fault {
+            endpoint: "query".into(),
+            kind: FaultKind::Fail {
+                status: 503,
+                error_code: "SERVER_UNAVAILABLE".into(),
+                message: "x".into(),
+                bayeux_error: None,
+            },
+            count: Some(2),
+        });
+        faults.add(Fault {
+            endpoint: "*".into(),
+            kind: FaultKind::Latency { latency_ms: 5 },
+            count: Some(1),
+        });
+        let first = faults.take("query");
+        assert_eq!(first.latency, Duration::from_millis(5));
+        assert!(first.outcome.is_some());
+        assert!(faults.take("limits").outcome.is_none());
+        assert!(faults.take("query").outcome.is_some());
+        assert!(faults.take("query").outcome.is_none());
+        assert!(faults.list().is_empty());
+    }
+}

@@ -1,0 +1,193 @@
+//! Shared helpers: a simulator on 127.0.0.1:0 and an OAuth login.
+
+#![allow(dead_code)]
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sim::{SimConfig, Simulator};
+use tokio_util::sync::CancellationToken;
+
+pub const REDIRECT: &str = "http://localhost:8765/callback";
+
+pub struct Running {
+    pub base: String,
+    pub sim: Simulator,
+    pub http: reqwest::Client,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub async fn start(config: SimConfig) -> Running {
+    let tls = config.tls;
+    let sim = Simulator::new(config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(sim.clone().serve(listener, shutdown.clone()));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .danger_accept_invalid_certs(true)
+        .build()
+        .expect("client");
+    let scheme = if tls { "https" } else { "http" };
+    Running {
+        base: format!("{scheme}://127.0.0.1:{port}"),
+        sim,
+        http,
+        shutdown,
+    }
+}
+
+pub fn small() -> SimConfig {
+    SimConfig {
+        contacts: 50,
+        leads: 20,
+        ..SimConfig::default()
+    }
+}
+
+pub fn pkce() -> (String, String) {
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-orgsync-test".to_string();
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+/// Runs authorize (approve) and returns the `Location` of the redirect.
+pub async fn authorize(run: &Running, action: &str, challenge: Option<&str>) -> String {
+    let (client_id, _) = run.sim.client_credentials();
+    let (username, password) = run.sim.users()[0].clone();
+    let mut params = vec![
+        ("response_type", "code".to_string()),
+        ("client_id", client_id.clone()),
+        ("redirect_uri", REDIRECT.to_string()),
+        ("state", "st4te".to_string()),
+        ("scope", "api refresh_token".to_string()),
+    ];
+    if let Some(challenge) = challenge {
+        params.push(("code_challenge", challenge.to_string()));
+        params.push(("code_challenge_method", "S256".to_string()));
+    }
+    let page = run
+        .http
+        .get(format!("{}/services/oauth2/authorize", run.base))
+        .query(&params)
+        .send()
+        .await
+        .expect("authorize page");
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .expect("html")
+            .contains("name=\"password\"")
+    );
+    params.push(("username", username));
+    params.push(("password", password));
+    params.push(("action", action.to_string()));
+    let response = run
+        .http
+        .post(format!("{}/services/oauth2/authorize", run.base))
+        .form(&params)
+        .send()
+        .await
+        .expect("authorize submit");
+    assert_eq!(response.status(), 302);
+    response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string()
+}
+
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+pub async fn exchange(run: &Running, code: &str, verifier: Option<&str>) -> reqwest::Response {
+    let (client_id, secret) = run.sim.client_credentials();
+    let mut form = vec![
+        ("grant_type", "authorization_code".to_string()),
+        ("code", code.to_string()),
+        ("client_id", client_id),
+        ("client_secret", secret),
+        ("redirect_uri", REDIRECT.to_string()),
+    ];
+    if let Some(verifier) = verifier {
+        form.push(("code_verifier", verifier.to_string()));
+    }
+    run.http
+        .post(format!("{}/services/oauth2/token", run.base))
+        .form(&form)
+        .send()
+        .await
+        .expect("token")
+}
+
+/// A full login; returns the token response.
+pub async fn login(run: &Running) -> Value {
+    let (verifier, challenge) = pkce();
+    let location = authorize(run, "approve", Some(&challenge)).await;
+    let code = query_param(&location, "code").expect("code");
+    let response = exchange(run, &code, Some(&verifier)).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("token json")
+}
+
+pub async fn get(run: &Running, token: &str, path: &str) -> reqwest::Response {
+    run.http
+        .get(format!("{}{path}", run.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get")
+}
+
+pub async fn control(
+    run: &Running,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> reqwest::Response {
+    run.http
+        .request(method, format!("{}/__sim{path}", run.base))
+        .json(&body)
+        .send()
+        .await
+        .expect("control")
+}
+
+pub async fn events(run: &Running, after: i64) -> Vec<Value> {
+    let value: Value = run
+        .http
+        .get(format!("{}/__sim/events?after={after}", run.base))
+        .send()
+        .await
+        .expect("events")
+        .json()
+        .await
+        .expect("json");
+    value["events"].as_array().cloned().unwrap_or_default()
+}
+
+pub async fn tip(run: &Running) -> i64 {
+    let value: Value = run
+        .http
+        .get(format!("{}/__sim/org", run.base))
+        .send()
+        .await
+        .expect("org")
+        .json()
+        .await
+        .expect("json");
+    value["event_tip"].as_i64().unwrap_or(0)
+}
