@@ -33,7 +33,8 @@ pub fn AdminLayout() -> impl IntoView {
                         Ok(session) => {
                             view! {
                                 <TopBar session />
-                                <main class="content">
+                                // No sidebar for viewers: center the notice on the page.
+                                <main class="content" style="margin: 0 auto">
                                     <ErrorNotice error=AppError::Forbidden />
                                 </main>
                             }
@@ -41,7 +42,7 @@ pub fn AdminLayout() -> impl IntoView {
                         }
                         Err(error) => {
                             view! {
-                                <main class="content">
+                                <main class="content" style="margin: 0 auto">
                                     <ErrorNotice error />
                                 </main>
                             }

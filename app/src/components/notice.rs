@@ -29,7 +29,7 @@ pub fn Notice(
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
     match error {
         AppError::Forbidden => view! {
-            <Notice title="Not allowed".to_string() message=error.to_string() icon="⛔" />
+            <Notice title="Not allowed".to_string() message=error.to_string() icon="!" />
         }
         .into_any(),
         AppError::FeatureDisabled { .. } => view! {
@@ -38,7 +38,7 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         .into_any(),
         AppError::Unauthorized => view! {
             <section class="notice">
-                <div class="notice-icon" aria-hidden="true">"🔒"</div>
+                <div class="notice-icon" aria-hidden="true">"i"</div>
                 <h1>"Signed out"</h1>
                 <p>{error.to_string()}</p>
                 <p>
