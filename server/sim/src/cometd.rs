@@ -15,9 +15,7 @@
 
 use std::{
     collections::HashMap,
-    pin::Pin,
     sync::{Arc, Mutex, MutexGuard, PoisonError},
-    task::{Context, Poll},
     time::{Duration, Instant},
 };
 
@@ -805,7 +803,7 @@ async fn handle<S: StreamingOrg>(
         .and_then(|v| v.to_str().ok());
     match cometd.process(version, authorization, &body).await {
         Outcome::Http(status, text) => (status, text).into_response(),
-        Outcome::Drop => Response::new(Body::new(AbortBody)),
+        Outcome::Drop => crate::endpoints::drop_response(),
         Outcome::Reply {
             messages,
             set_cookie,
@@ -828,23 +826,5 @@ async fn handle<S: StreamingOrg>(
             }
             response
         }
-    }
-}
-
-/// A body that fails at once, so hyper closes the connection without a (complete) answer.
-struct AbortBody;
-
-impl http_body::Body for AbortBody {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        Poll::Ready(Some(Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionAborted,
-            "injected streaming fault: drop",
-        ))))
     }
 }
