@@ -17,6 +17,7 @@ import { defineConfig, type PlaywrightTestOptions, type Project } from "@playwri
  * - `hydrated`: JavaScript on, the wasm bundle hydrates the page; runs every spec.
  * - `ssr`: JavaScript off, proving sign-in, navigation and forms work before hydration;
  *   skips `*.hydrate.spec.ts`, which test what only works once the wasm is running.
+ * - `*.nojs.spec.ts` run in `ssr` only: flows that differ without JavaScript.
  */
 
 type ProjectDefinition = Project<PlaywrightTestOptions>;
@@ -56,5 +57,6 @@ export default defineConfig({
       ],
     },
   },
-  projects: [createProject("hydrated"), ssr("ssr")],
+  // `*.nojs.spec.ts` test what only happens without JavaScript (a sign-in tab instead of a popup).
+  projects: [createProject("hydrated", {}, { testIgnore: /\.nojs\./ }), ssr("ssr")],
 });

@@ -28,6 +28,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("/api/integrations_page", Access::Admin),
     ("/api/oauth_tokens_page", Access::Admin),
     ("/api/campaigns_page", Access::Admin),
+    ("/api/disconnect_salesforce", Access::Admin),
 ];
 
 /// The signed-in user's name, role and organization (for the top bar and navigation).
@@ -56,4 +57,17 @@ pub async fn oauth_tokens_page() -> Result<Vec<OAuthTokenView>, AppError> {
 pub async fn campaigns_page() -> Result<Vec<CampaignView>, AppError> {
     let (console, caller) = crate::ssr::console_and_caller().await?;
     console.campaigns(&caller).await
+}
+
+/// Disconnect (IN-07): removes the Salesforce token, the setting and the linked account, then
+/// sends the browser back to the Integrations page with the outcome.
+#[server(endpoint = "disconnect_salesforce")]
+pub async fn disconnect_salesforce() -> Result<(), AppError> {
+    let (console, caller) = crate::ssr::console_and_caller().await?;
+    let outcome = console.disconnect_salesforce(&caller).await?;
+    leptos_axum::redirect(&format!(
+        "/admin/integrations?salesforce={}",
+        outcome.code()
+    ));
+    Ok(())
 }

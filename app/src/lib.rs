@@ -4,6 +4,7 @@
 //! Everything that only exists on the server (the console trait, the caller) lives in [`ssr`].
 
 pub mod api;
+mod browser;
 pub mod components;
 pub mod error;
 pub mod pages;

@@ -8,12 +8,14 @@ use std::sync::Arc;
 
 use crate::{
     error::AppError,
-    types::{CampaignView, IntegrationsView, OAuthTokenView, Role, SessionView},
+    types::{CampaignView, IntegrationsView, OAuthTokenView, Role, SalesforceOutcome, SessionView},
 };
 
 /// The signed-in user behind a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedInUser {
+    /// The session the request came with (binds OAuth sign-ins to the browser that started them).
+    pub session_id: i64,
     pub user_id: i64,
     pub organization_id: i64,
     pub username: String,
@@ -59,6 +61,8 @@ pub trait Console: Send + Sync {
     async fn oauth_tokens(&self, caller: &Caller) -> Result<Vec<OAuthTokenView>, AppError>;
     /// The Campaigns page (administrators).
     async fn campaigns(&self, caller: &Caller) -> Result<Vec<CampaignView>, AppError>;
+    /// Disconnect Salesforce (administrators, `integrations` flag on; IN-07).
+    async fn disconnect_salesforce(&self, caller: &Caller) -> Result<SalesforceOutcome, AppError>;
 }
 
 /// The console as provided in Leptos context.

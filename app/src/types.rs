@@ -47,13 +47,162 @@ pub struct IntegrationsView {
 /// The Salesforce card's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SalesforceCardView {
-    /// No token stored yet.
+    /// The server has no connected app configured: Set up could not work, so it is not offered.
+    NotConfigured,
+    /// No token stored yet: Set up.
     NotConnected,
     /// Connected: the instance the token was issued against and the user who authorized it.
     Connected {
         instance_url: String,
         username: String,
     },
+}
+
+/// The name of the window the Salesforce sign-in opens in, and of the channel its result is
+/// announced on to the Integrations page.
+pub const SALESFORCE_SIGN_IN_WINDOW: &str = "orgsync-salesforce-sign-in";
+
+/// How a Salesforce sign-in or disconnect ended. The callback sends the browser to
+/// `/admin/integrations?salesforce=<code>`; the page shows [`SalesforceOutcome::message`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SalesforceOutcome {
+    Connected,
+    TokenReplaced,
+    Disconnected,
+    /// The admin pressed Deny (or cancelled) at Salesforce.
+    Denied,
+    /// Unknown, expired, already used, or another session's `state`.
+    StaleSignIn,
+    /// Salesforce reported an OAuth error on the callback or refused the code.
+    Refused,
+    /// The connected app did not grant the `refresh_token` scope.
+    NoRefreshToken,
+    /// Reset Token signed in to another Salesforce org than the connected one.
+    DifferentOrg,
+    /// Salesforce could not be reached.
+    Unreachable,
+    /// The server has no connected app configured.
+    NotConfigured,
+    /// The `integrations` flag is off for the organization.
+    FeatureDisabled,
+    /// Only administrators may connect Salesforce.
+    NotAllowed,
+    /// The orgsync session ended before the sign-in came back.
+    SignedOut,
+    /// Anything else (logged on the server).
+    Failed,
+}
+
+impl SalesforceOutcome {
+    const ALL: [SalesforceOutcome; 14] = [
+        SalesforceOutcome::Connected,
+        SalesforceOutcome::TokenReplaced,
+        SalesforceOutcome::Disconnected,
+        SalesforceOutcome::Denied,
+        SalesforceOutcome::StaleSignIn,
+        SalesforceOutcome::Refused,
+        SalesforceOutcome::NoRefreshToken,
+        SalesforceOutcome::DifferentOrg,
+        SalesforceOutcome::Unreachable,
+        SalesforceOutcome::NotConfigured,
+        SalesforceOutcome::FeatureDisabled,
+        SalesforceOutcome::NotAllowed,
+        SalesforceOutcome::SignedOut,
+        SalesforceOutcome::Failed,
+    ];
+
+    /// The short code carried in the URL.
+    pub fn code(self) -> &'static str {
+        match self {
+            SalesforceOutcome::Connected => "connected",
+            SalesforceOutcome::TokenReplaced => "token-replaced",
+            SalesforceOutcome::Disconnected => "disconnected",
+            SalesforceOutcome::Denied => "denied",
+            SalesforceOutcome::StaleSignIn => "stale",
+            SalesforceOutcome::Refused => "refused",
+            SalesforceOutcome::NoRefreshToken => "no-refresh-token",
+            SalesforceOutcome::DifferentOrg => "different-org",
+            SalesforceOutcome::Unreachable => "unreachable",
+            SalesforceOutcome::NotConfigured => "not-configured",
+            SalesforceOutcome::FeatureDisabled => "feature-disabled",
+            SalesforceOutcome::NotAllowed => "not-allowed",
+            SalesforceOutcome::SignedOut => "signed-out",
+            SalesforceOutcome::Failed => "failed",
+        }
+    }
+
+    /// The outcome named by a code, if it is one of ours (anything else is ignored).
+    pub fn from_code(code: &str) -> Option<SalesforceOutcome> {
+        Self::ALL.into_iter().find(|o| o.code() == code)
+    }
+
+    /// True for the outcomes that changed the connection as asked.
+    pub fn is_success(self) -> bool {
+        matches!(
+            self,
+            SalesforceOutcome::Connected
+                | SalesforceOutcome::TokenReplaced
+                | SalesforceOutcome::Disconnected
+        )
+    }
+
+    /// A short heading.
+    pub fn title(self) -> &'static str {
+        match self {
+            SalesforceOutcome::Connected => "Connected to Salesforce",
+            SalesforceOutcome::TokenReplaced => "Salesforce token replaced",
+            SalesforceOutcome::Disconnected => "Salesforce disconnected",
+            _ => "Salesforce was not connected",
+        }
+    }
+
+    /// What the administrator reads.
+    pub fn message(self) -> &'static str {
+        match self {
+            SalesforceOutcome::Connected => {
+                "Salesforce is connected. Its token is stored under the salesforce provider in OAuth Tokens."
+            }
+            SalesforceOutcome::TokenReplaced => {
+                "The stored Salesforce token was replaced with the new one. Every sync configuration stays as it was."
+            }
+            SalesforceOutcome::Disconnected => {
+                "The Salesforce token was removed. Object sync configurations are kept and resume after you run Set up again."
+            }
+            SalesforceOutcome::Denied => {
+                "The Salesforce sign-in was cancelled (access was denied), so nothing changed. Try again when you are ready."
+            }
+            SalesforceOutcome::StaleSignIn => {
+                "This Salesforce sign-in is no longer valid: it expired, was already used, or was started from another session. Nothing changed; start again from the Integrations page."
+            }
+            SalesforceOutcome::Refused => {
+                "Salesforce refused the sign-in, so nothing changed. Check the connected app (callback URL, OAuth scopes, permitted users) and try again."
+            }
+            SalesforceOutcome::NoRefreshToken => {
+                "Salesforce did not grant offline access, so nothing was stored: syncs would stop within hours. Add the \"Perform requests at any time (refresh_token, offline_access)\" scope to the connected app and try again."
+            }
+            SalesforceOutcome::DifferentOrg => {
+                "You signed in to a different Salesforce org than the connected one, so nothing changed. To switch orgs, Disconnect first, then Set up."
+            }
+            SalesforceOutcome::Unreachable => {
+                "orgsync could not reach Salesforce, so nothing changed. Check the Salesforce login URL and the server's network access, then try again."
+            }
+            SalesforceOutcome::NotConfigured => {
+                "Salesforce sign-in is not configured on this server. Set ORGSYNC_SALESFORCE_CLIENT_ID and ORGSYNC_SALESFORCE_CLIENT_SECRET (see the README), then restart orgsync."
+            }
+            SalesforceOutcome::FeatureDisabled => {
+                "The integrations feature flag is disabled for your organization. Contact orgsync support to have it enabled."
+            }
+            SalesforceOutcome::NotAllowed => {
+                "Only organization administrators can connect Salesforce."
+            }
+            SalesforceOutcome::SignedOut => {
+                "Your orgsync session ended before Salesforce answered, so nothing changed. Sign in again and retry."
+            }
+            SalesforceOutcome::Failed => {
+                "Something went wrong on the server, so nothing changed. Try again; if it keeps happening, check the server log."
+            }
+        }
+    }
 }
 
 /// One stored OAuth token, without any secret (IN-09).

@@ -149,6 +149,91 @@ process.once("exit", () => {
   for (const child of liveServers) child.kill("SIGKILL");
 });
 
+/**
+ * The Salesforce simulator (`orgsync sim`) as a separate process, the way a real Salesforce
+ * is separate from orgsync. Its connected app and users are fixed (server/sim/README.md).
+ */
+export class Simulator {
+  /** The simulator's fixed connected app (server/sim/README.md). */
+  static readonly CLIENT_ID =
+    "3MVG9orgsyncSIMULATORconnectedAppConsumerKey0000000000000000000000000000000";
+  static readonly CLIENT_SECRET = "ORGSYNC5IMULAT0R5ECRET";
+  /** The simulated org's administrator. */
+  static readonly USERNAME = "admin@orgsync-sim.example";
+  static readonly PASSWORD = "sim-password-0";
+
+  private constructor(
+    /** `http://127.0.0.1:<port>`, no trailing slash. */
+    readonly baseURL: string,
+    private readonly child: ChildProcess,
+    private readonly exited: Promise<void>,
+    private readonly output: OutputBuffer,
+  ) {}
+
+  static async start(): Promise<Simulator> {
+    const bin = binaryPath();
+    const port = await freePort();
+    const listen = `127.0.0.1:${port}`;
+    const output = new OutputBuffer();
+    const child = spawn(bin, ["sim", "--listen", listen, "--contacts", "50", "--leads", "20"], {
+      env: childEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    liveServers.add(child);
+    child.stdout?.on("data", (chunk) => output.push(chunk));
+    child.stderr?.on("data", (chunk) => output.push(chunk));
+    const exited = new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+      child.once("error", () => resolve());
+    });
+    const sim = new Simulator(`http://${listen}`, child, exited, output);
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) break;
+      try {
+        const response = await fetch(`${sim.baseURL}/services/data`, { signal: AbortSignal.timeout(2_000) });
+        if (response.status === 200) return sim;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    await sim.stop();
+    throw new Error(`orgsync sim did not start\n--- output ---\n${output.since(0) || "(none)"}`);
+  }
+
+  /** Calls the control API (`/__sim/<path>`). */
+  async control(path: string, init: { method?: string; body?: unknown } = {}): Promise<unknown> {
+    const response = await fetch(`${this.baseURL}/__sim/${path}`, {
+      method: init.method ?? "POST",
+      headers: { "content-type": "application/json" },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    if (!response.ok) throw new Error(`/__sim/${path} answered ${response.status}`);
+    const text = await response.text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  /** The number of calls each simulated endpoint received. */
+  async counters(): Promise<Record<string, number>> {
+    const body = (await this.control("counters", { method: "GET" })) as { endpoints: Record<string, number> };
+    return body.endpoints;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill("SIGTERM");
+      await Promise.race([this.exited, sleep(SHUTDOWN_TIMEOUT_MS)]);
+      if (this.child.exitCode === null) this.child.kill("SIGKILL");
+    }
+    liveServers.delete(this.child);
+  }
+
+  logs(): string {
+    return this.output.since(0);
+  }
+}
+
 /** A running `orgsync serve` with its own data directory, plus helpers to drive it. */
 export class OrgsyncServer {
   private stopped = false;
@@ -162,18 +247,28 @@ export class OrgsyncServer {
     private readonly child: ChildProcess,
     private readonly exited: Promise<void>,
     private readonly output: OutputBuffer,
+    /** The Salesforce simulator this server's connected app points at. */
+    readonly sim: Simulator,
   ) {}
 
-  /** Starts the binary and resolves once `/healthz` answers 200. */
+  /**
+   * Starts a Salesforce simulator, then the binary with its connected app pointing there,
+   * and resolves once `/healthz` answers 200.
+   */
   static async start(): Promise<OrgsyncServer> {
     const bin = binaryPath();
+    const sim = await Simulator.start();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "orgsync-e2e-"));
     const port = await freePort();
     const listen = `127.0.0.1:${port}`;
     const output = new OutputBuffer();
     const child = spawn(bin, ["serve", "--listen", listen, "--data-dir", dataDir], {
       cwd: dataDir,
-      env: childEnv(),
+      env: childEnv({
+        ORGSYNC_SALESFORCE_CLIENT_ID: Simulator.CLIENT_ID,
+        ORGSYNC_SALESFORCE_CLIENT_SECRET: Simulator.CLIENT_SECRET,
+        ORGSYNC_SALESFORCE_LOGIN_URL: sim.baseURL,
+      }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     liveServers.add(child);
@@ -187,7 +282,7 @@ export class OrgsyncServer {
       child.once("exit", () => resolve());
       child.once("error", () => resolve());
     });
-    const server = new OrgsyncServer(`http://${listen}`, dataDir, bin, child, exited, output);
+    const server = new OrgsyncServer(`http://${listen}`, dataDir, bin, child, exited, output, sim);
     try {
       await server.waitUntilHealthy(() => spawnError);
     } catch (error) {
@@ -241,6 +336,7 @@ export class OrgsyncServer {
       }
     }
     liveServers.delete(this.child);
+    await this.sim.stop();
     if (process.env.E2E_KEEP_DATA) {
       console.log(`E2E_KEEP_DATA: kept ${this.dataDir}`);
     } else {

@@ -55,8 +55,42 @@ pub struct ServeArgs {
     #[arg(long, env = "ORGSYNC_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
     /// Also create a demo organization and administrator, so a newcomer sees the whole flow.
+    /// Without a configured connected app, the demo signs in to its own Salesforce simulator.
     #[arg(long, env = "ORGSYNC_DEMO")]
     pub demo: bool,
+    /// The URL browsers use to reach orgsync (for the Salesforce callback
+    /// `<public-url>/auth/salesforce/callback`). Default: http://<listen address>.
+    #[arg(long, env = "ORGSYNC_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Key that encrypts stored OAuth tokens: 32 bytes, base64 (`openssl rand -base64 32`).
+    /// Default: generated once into <data-dir>/encryption.key (mode 0600).
+    #[arg(long, env = "ORGSYNC_ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<String>,
+    #[command(flatten)]
+    pub salesforce: SalesforceArgs,
+}
+
+/// The Salesforce connected app orgsync signs in with (Setup → App Manager in Salesforce).
+#[derive(Debug, Clone, Args)]
+pub struct SalesforceArgs {
+    /// The connected app's consumer key. Without it, the Integrations page explains that
+    /// Salesforce is not configured.
+    #[arg(long, env = "ORGSYNC_SALESFORCE_CLIENT_ID")]
+    pub salesforce_client_id: Option<String>,
+    /// The connected app's consumer secret (prefer the environment variable: command lines are visible to other users).
+    #[arg(long, env = "ORGSYNC_SALESFORCE_CLIENT_SECRET", hide_env_values = true)]
+    pub salesforce_client_secret: Option<String>,
+    /// Where admins sign in: https://login.salesforce.com (production), https://test.salesforce.com
+    /// (sandbox), a My Domain URL, or a simulator.
+    #[arg(
+        long,
+        env = "ORGSYNC_SALESFORCE_LOGIN_URL",
+        default_value = "https://login.salesforce.com"
+    )]
+    pub salesforce_login_url: String,
+    /// The Salesforce REST API version orgsync calls.
+    #[arg(long, env = "ORGSYNC_SALESFORCE_API_VERSION", default_value = "62.0")]
+    pub salesforce_api_version: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -2,7 +2,9 @@
 
 use std::{fmt, net::SocketAddr, path::PathBuf};
 
-use crate::cli::{ServeArgs, StoreArgs};
+use secrecy::SecretString;
+
+use crate::cli::{SalesforceArgs, ServeArgs, StoreArgs};
 
 /// Where and how the store is reached.
 #[derive(Clone)]
@@ -53,12 +55,44 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The Salesforce connected app as configured (validated when the server starts).
+#[derive(Debug, Clone)]
+pub struct SalesforceSettings {
+    pub client_id: Option<String>,
+    /// `SecretString`: never printed by `Debug`.
+    pub client_secret: Option<SecretString>,
+    pub login_url: String,
+    pub api_version: String,
+}
+
+impl SalesforceSettings {
+    pub fn from_args(args: &SalesforceArgs) -> Self {
+        SalesforceSettings {
+            client_id: args
+                .salesforce_client_id
+                .clone()
+                .filter(|id| !id.trim().is_empty()),
+            client_secret: args
+                .salesforce_client_secret
+                .clone()
+                .filter(|secret| !secret.is_empty())
+                .map(SecretString::from),
+            login_url: args.salesforce_login_url.clone(),
+            api_version: args.salesforce_api_version.clone(),
+        }
+    }
+}
+
 /// Everything `orgsync serve` needs.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
     pub demo: bool,
     pub store: StoreSettings,
+    /// The URL browsers reach orgsync at, if configured.
+    pub public_url: Option<String>,
+    pub encryption_key: Option<SecretString>,
+    pub salesforce: SalesforceSettings,
 }
 
 impl Settings {
@@ -67,6 +101,19 @@ impl Settings {
             listen: serve.listen,
             demo: serve.demo,
             store: StoreSettings::from_args(store),
+            public_url: serve.public_url.clone(),
+            encryption_key: serve.encryption_key.clone().map(SecretString::from),
+            salesforce: SalesforceSettings::from_args(&serve.salesforce),
+        }
+    }
+
+    /// The public base URL without a trailing slash: the configured one, or the listen
+    /// address (`localhost` when listening on every interface).
+    pub fn public_base_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None if bound.ip().is_unspecified() => format!("http://localhost:{}", bound.port()),
+            None => format!("http://{bound}"),
         }
     }
 }

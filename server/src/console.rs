@@ -2,7 +2,9 @@
 //! asking. Server functions and auth routes call it; it calls the store.
 
 mod auth;
+mod integration;
 mod pages;
+mod sign_ins;
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -11,12 +13,20 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Mutex;
 
 pub use auth::{NewSession, SESSION_TTL, SetupForm, validate_new_password};
+pub use integration::{CallbackParams, PROVIDER, SalesforceIntegration, SignInIntent};
+pub use sign_ins::SIGN_IN_TTL;
+
+use crate::secrets::Cipher;
 
 /// Use cases of the admin UI, backed by the store.
 pub struct Console {
     db: DatabaseConnection,
     /// The first-run setup code while no user exists (`None` once set up).
     setup: Mutex<Option<SetupCode>>,
+    /// Encrypts OAuth tokens before they are stored.
+    cipher: Cipher,
+    /// The Salesforce connected app, when configured.
+    salesforce: Option<SalesforceIntegration>,
 }
 
 /// The one-time first-run code and the file it was written to.
@@ -26,11 +36,22 @@ struct SetupCode {
 }
 
 impl Console {
-    pub fn new(db: DatabaseConnection) -> Arc<Self> {
+    pub fn new(
+        db: DatabaseConnection,
+        cipher: Cipher,
+        salesforce: Option<SalesforceIntegration>,
+    ) -> Arc<Self> {
         Arc::new(Console {
             db,
             setup: Mutex::new(None),
+            cipher,
+            salesforce,
         })
+    }
+
+    /// The Salesforce integration, when a connected app is configured.
+    pub fn salesforce(&self) -> Option<&SalesforceIntegration> {
+        self.salesforce.as_ref()
     }
 
     /// The database this console works on.

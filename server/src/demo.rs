@@ -48,6 +48,20 @@ pub async fn seed(console: &Console) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The connected app of the demo's simulator: its fixed credentials and address.
+pub fn salesforce_settings(
+    simulator: &sim::Simulator,
+    listener: &TcpListener,
+) -> anyhow::Result<crate::config::SalesforceSettings> {
+    let (client_id, client_secret) = simulator.client_credentials();
+    Ok(crate::config::SalesforceSettings {
+        client_id: Some(client_id),
+        client_secret: Some(client_secret.into()),
+        login_url: format!("http://{}", listener.local_addr()?),
+        api_version: "62.0".to_string(),
+    })
+}
+
 /// The demo's Salesforce simulator (200 Contacts, 100 Leads), bound to a free local port.
 pub async fn simulator() -> anyhow::Result<(sim::Simulator, TcpListener)> {
     let simulator = sim::Simulator::new(sim::config::SimConfig {

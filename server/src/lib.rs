@@ -9,6 +9,8 @@ pub mod config;
 pub mod console;
 pub mod credentials;
 pub mod demo;
+pub mod salesforce_sessions;
+pub mod secrets;
 pub mod sim;
 pub mod site;
 pub mod startup;

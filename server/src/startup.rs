@@ -8,10 +8,13 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::{Settings, StoreSettings},
-    console::Console,
-    demo, site,
-    web::{self, AppState},
+    config::{SalesforceSettings, Settings, StoreSettings},
+    console::{Console, SalesforceIntegration},
+    demo,
+    salesforce_sessions::SalesforceSessions,
+    secrets::Cipher,
+    site,
+    web::{self, AppState, salesforce_routes::CALLBACK_PATH},
 };
 
 /// A built, not yet running, orgsync server.
@@ -45,15 +48,29 @@ pub async fn open_store(settings: &StoreSettings) -> anyhow::Result<sea_orm::Dat
 }
 
 impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         let db = open_store(&settings.store).await?;
-        let console = Console::new(db);
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let public_url = settings.public_base_url(listener.local_addr()?);
+        let cipher =
+            Cipher::load_or_create(settings.encryption_key.as_ref(), &settings.store.data_dir)
+                .context("cannot set up the encryption of stored secrets")?;
         let mut demo_simulator = None;
+        if settings.demo {
+            let (simulator, sim_listener) = demo::simulator().await?;
+            if settings.salesforce.client_id.is_none() {
+                settings.salesforce = demo::salesforce_settings(&simulator, &sim_listener)?;
+            }
+            demo_simulator = Some((simulator, sim_listener));
+        }
+        let salesforce = salesforce_integration(&settings.salesforce, &public_url, &db, &cipher)?;
+        let console = Console::new(db, cipher, salesforce);
         if settings.demo {
             demo::seed(&console)
                 .await
                 .context("cannot create the demo data")?;
-            demo_simulator = Some(demo::simulator().await?);
         }
         console
             .prepare_first_run(&settings.store.data_dir)
@@ -68,9 +85,6 @@ impl Application {
             leptos_options: web::leptos_options(),
             console,
         };
-        let listener = TcpListener::bind(settings.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", settings.listen))?;
         Ok(Application {
             listener,
             router: web::router(state),
@@ -88,7 +102,12 @@ impl Application {
         let addr = self.local_addr()?;
         tracing::info!("orgsync listening on http://{addr}");
         let app = self.router.layer((
-            tower_http::trace::TraceLayer::new_for_http(),
+            // Spans name the path only: query strings can carry OAuth codes and states.
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |request: &axum::http::Request<axum::body::Body>| {
+                    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+                },
+            ),
             tower_http::timeout::TimeoutLayer::with_status_code(
                 axum::http::StatusCode::REQUEST_TIMEOUT,
                 Duration::from_secs(30),
@@ -117,6 +136,44 @@ impl Application {
         tracing::info!("orgsync stopped");
         Ok(())
     }
+}
+
+/// The Salesforce connected app, if configured: a client id without a secret (or an invalid
+/// URL) stops start-up with a clear message rather than failing at the first sign-in.
+fn salesforce_integration(
+    settings: &SalesforceSettings,
+    public_url: &str,
+    db: &sea_orm::DatabaseConnection,
+    cipher: &Cipher,
+) -> anyhow::Result<Option<SalesforceIntegration>> {
+    let Some(client_id) = &settings.client_id else {
+        tracing::warn!(
+            "no Salesforce connected app configured (ORGSYNC_SALESFORCE_CLIENT_ID): the Integrations page cannot offer Set up"
+        );
+        return Ok(None);
+    };
+    let secret = settings.client_secret.clone().context(
+        "ORGSYNC_SALESFORCE_CLIENT_SECRET is required when ORGSYNC_SALESFORCE_CLIENT_ID is set",
+    )?;
+    let redirect_url = format!("{public_url}{CALLBACK_PATH}");
+    let app = salesforce::ConnectedApp::new(
+        client_id,
+        secret,
+        &settings.login_url,
+        &redirect_url,
+        &settings.api_version,
+    )
+    .context("invalid Salesforce connected-app settings")?;
+    tracing::info!(
+        login_url = %app.login_url,
+        callback = %app.redirect_url,
+        api_version = %app.api_version,
+        "Salesforce connected app configured (register the callback URL in the connected app)"
+    );
+    let oauth =
+        salesforce::OAuthClient::new(app).context("cannot create the Salesforce HTTP client")?;
+    let sessions = SalesforceSessions::new(oauth.clone(), db.clone(), cipher.clone());
+    Ok(Some(SalesforceIntegration::new(oauth, sessions)))
 }
 
 /// Cancels `token` on Ctrl-C or SIGTERM.

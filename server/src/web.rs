@@ -8,6 +8,7 @@ pub mod auth_routes;
 pub mod guard;
 pub mod health;
 pub mod routes;
+pub mod salesforce_routes;
 pub mod session;
 
 use std::sync::Arc;

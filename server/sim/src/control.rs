@@ -323,6 +323,7 @@ async fn list_records(
         .table(object)
         .records
         .values()
+        .map(AsRef::as_ref)
         .filter(|r| include_deleted || r.get("IsDeleted") != Some(&Value::Bool(true)))
         .collect();
     Ok(Json(

@@ -145,6 +145,29 @@ impl Simulator {
     /// are ignored (`/query/` = `/query`).
     pub fn router(&self) -> Router {
         let state = self.state.clone();
+        // The certificate a client must trust (served over the connection it secures, so a
+        // test fetches it once without verification; 404 without TLS). Never counted or faulted.
+        let pem = self.certificate_pem();
+        let certificate = Router::new().route(
+            "/__sim/certificate",
+            axum::routing::get(move || {
+                let pem = pem.clone();
+                async move {
+                    match pem {
+                        Some(pem) => (
+                            axum::http::StatusCode::OK,
+                            [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+                            pem,
+                        ),
+                        None => (
+                            axum::http::StatusCode::NOT_FOUND,
+                            [(axum::http::header::CONTENT_TYPE, "text/plain")],
+                            "TLS is off: the simulator serves plain HTTP\n".to_string(),
+                        ),
+                    }
+                }
+            }),
+        );
         let inner: Router = Router::new()
             .merge(oauth::router())
             .merge(rest::router())
@@ -152,6 +175,7 @@ impl Simulator {
             .layer(from_fn_with_state(state.clone(), endpoints::middleware))
             .merge(control::router())
             .with_state(state.clone())
+            .merge(certificate)
             .merge(state.cometd.router());
         Router::new().fallback_service(tower::service_fn(move |request: Request| {
             let inner = inner.clone();

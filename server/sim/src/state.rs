@@ -4,7 +4,7 @@
 
 use std::{
     collections::BTreeMap,
-    sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard},
 };
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -45,10 +45,12 @@ pub struct Settings {
     pub api_usage: u64,
 }
 
-/// One object's records; deleted ones stay (IsDeleted = true) until purged.
+/// One object's records; deleted ones stay (IsDeleted = true) until purged. Records are shared
+/// (`Arc`) so an open query locator keeps the rows of its result as they were when the query
+/// ran; a write replaces the record (or copies it first while a locator still holds it).
 #[derive(Default)]
 pub struct Table {
-    pub records: BTreeMap<String, Record>,
+    pub records: BTreeMap<String, Arc<Record>>,
     pub deleted_at: BTreeMap<String, DateTime<Utc>>,
 }
 
@@ -74,14 +76,14 @@ impl Data {
 
     /// A record by id, looking at the key prefix to pick the table.
     pub fn record(&self, object: Object, id: &str) -> Option<&Record> {
-        self.table(object).records.get(id)
+        self.table(object).records.get(id).map(Arc::as_ref)
     }
 }
 
 impl soql::Related for Data {
     fn record(&self, object: &str, id: &str) -> Option<&soql::Record> {
         let object = Object::parse(object)?;
-        self.table(object).records.get(id)
+        self.table(object).records.get(id).map(Arc::as_ref)
     }
 }
 
@@ -169,7 +171,7 @@ impl Org {
             }
             data.table_mut(Object::User)
                 .records
-                .insert(id.clone(), record);
+                .insert(id.clone(), Arc::new(record));
             users.push(User {
                 id,
                 username,
@@ -455,7 +457,9 @@ impl Org {
             let id = data.new_id(object);
             record.insert("Id".into(), json!(id));
             let body = (!options.silent).then(|| cdc::full_body(object, &record));
-            data.table_mut(object).records.insert(id.clone(), record);
+            data.table_mut(object)
+                .records
+                .insert(id.clone(), Arc::new(record));
             (id, body)
         };
         if let Some(body) = body {
@@ -507,11 +511,16 @@ impl Org {
         let stamp = options.stamp.unwrap_or_else(records::now);
         let event = {
             let mut data = self.write();
-            let before = data.record(object, &id).ok_or(ApiError::NotFound)?.clone();
+            let before = data
+                .table(object)
+                .records
+                .get(&id)
+                .map(Arc::clone)
+                .ok_or(ApiError::NotFound)?;
             if before.get("IsDeleted") == Some(&Value::Bool(true)) {
                 return Err(ApiError::EntityIsDeleted);
             }
-            let mut after = before.clone();
+            let mut after = Record::clone(&before);
             for (field, value) in fields {
                 after.insert(field.name.to_string(), value);
             }
@@ -522,7 +531,9 @@ impl Org {
             records::derive(object, &mut after);
             self.check_references(&data, &after)?;
             let event = (!options.silent).then(|| cdc::update_body(object, &before, &after));
-            data.table_mut(object).records.insert(id.clone(), after);
+            data.table_mut(object)
+                .records
+                .insert(id.clone(), Arc::new(after));
             event
         };
         if let Some((body, changed)) = event {
@@ -553,7 +564,7 @@ impl Org {
         {
             let mut data = self.write();
             let table = data.table_mut(object);
-            let record = table.records.get_mut(&id).ok_or(ApiError::NotFound)?;
+            let record = Arc::make_mut(table.records.get_mut(&id).ok_or(ApiError::NotFound)?);
             if record.get("IsDeleted") == Some(&Value::Bool(true)) {
                 return Err(ApiError::EntityIsDeleted);
             }
@@ -586,7 +597,7 @@ impl Org {
         let body = {
             let mut data = self.write();
             let table = data.table_mut(object);
-            let record = table.records.get_mut(&id).ok_or(ApiError::NotFound)?;
+            let record = Arc::make_mut(table.records.get_mut(&id).ok_or(ApiError::NotFound)?);
             if record.get("IsDeleted") != Some(&Value::Bool(true)) {
                 return Err(ApiError::Custom {
                     status: axum::http::StatusCode::BAD_REQUEST,

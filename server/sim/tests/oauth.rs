@@ -304,6 +304,17 @@ async fn tls_serves_https() {
             .certificate_pem()
             .is_some_and(|p| p.contains("BEGIN CERTIFICATE"))
     );
+    let served = run
+        .http
+        .get(format!("{}/__sim/certificate", run.base))
+        .send()
+        .await
+        .expect("certificate");
+    assert_eq!(served.status(), 200);
+    assert_eq!(
+        served.text().await.expect("pem"),
+        run.sim.certificate_pem().expect("pem")
+    );
     let token = login(&run).await;
     assert!(
         token["instance_url"]

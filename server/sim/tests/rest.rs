@@ -490,3 +490,118 @@ async fn updated_and_deleted_windows() {
     .await;
     assert_eq!(bad.status(), 400);
 }
+
+#[tokio::test]
+async fn later_pages_come_from_the_snapshot_taken_when_the_query_ran() {
+    let (run, access) = setup(sim::SimConfig {
+        contacts: 450,
+        leads: 0,
+        ..Default::default()
+    })
+    .await;
+    let listed: Value = control(&run, Method::GET, "/records/Contact", json!(null))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let mut before: Vec<(String, Value)> = listed["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| {
+            (
+                r["Id"].as_str().expect("id").to_string(),
+                r["Phone"].clone(),
+            )
+        })
+        .collect();
+    before.sort_by(|a, b| a.0.cmp(&b.0));
+    let ids: Vec<String> = before.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(ids.len(), 450);
+
+    let soql = "SELECT Id, Phone FROM Contact ORDER BY Id";
+    let first: Value = query(&run, &access, "/services/data/v62.0/query", soql, Some(200))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(first["totalSize"], 450);
+    assert_eq!(first["done"], false);
+    let first_ids: Vec<&str> = first["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| r["Id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(first_ids, ids[..200]);
+
+    // Between pages: one row of page 2 changes, another is purged.
+    let changed = control(
+        &run,
+        Method::PATCH,
+        &format!("/records/Contact/{}", ids[250]),
+        json!({"Phone": "+1 415 555 0250"}),
+    )
+    .await;
+    assert_eq!(changed.status(), 204);
+    let purged = control(
+        &run,
+        Method::DELETE,
+        &format!("/records/Contact/{}?hard=true", ids[300]),
+        json!(null),
+    )
+    .await;
+    assert_eq!(purged.status(), 204);
+    assert_ne!(before[250].1, json!("+1 415 555 0250"));
+
+    // Page 2 still shows the result as it was when the query ran.
+    let next = first["nextRecordsUrl"].as_str().expect("next");
+    assert!(next.ends_with("-200"), "{next}");
+    let second: Value = get(&run, &access, next).await.json().await.expect("json");
+    assert_eq!(second["totalSize"], 450);
+    assert_eq!(second["done"], false);
+    let records = second["records"].as_array().expect("records");
+    let second_rows: Vec<(String, Value)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["Id"].as_str().expect("id").to_string(),
+                r["Phone"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(second_rows, before[200..400]);
+    assert_eq!(
+        records[50]["attributes"]["url"],
+        format!("/services/data/v62.0/sobjects/Contact/{}", ids[250])
+    );
+
+    // A new query sees the change and no longer the purged row.
+    let fresh: Value = query(&run, &access, "/services/data/v62.0/query", soql, Some(200))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(fresh["totalSize"], 449);
+    let fresh_next = fresh["nextRecordsUrl"].as_str().expect("next");
+    assert_ne!(fresh_next, next, "every query opens its own locator");
+    let fresh_second: Value = get(&run, &access, fresh_next)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(fresh_second["records"][50]["Id"], ids[250].as_str());
+    assert_eq!(fresh_second["records"][50]["Phone"], "+1 415 555 0250");
+    assert_eq!(fresh_second["records"][100]["Id"], ids[301].as_str());
+
+    let next = second["nextRecordsUrl"].as_str().expect("next");
+    assert!(next.ends_with("-400"), "{next}");
+    let third: Value = get(&run, &access, next).await.json().await.expect("json");
+    assert_eq!(third["done"], true);
+    assert!(third.get("nextRecordsUrl").is_none());
+    assert_eq!(third["records"].as_array().map(Vec::len), Some(50));
+    assert_eq!(third["records"][49]["Id"], ids[449].as_str());
+    // The locator stays open until it expires: a page can be read again.
+    let again: Value = get(&run, &access, next).await.json().await.expect("json");
+    assert_eq!(again["records"], third["records"]);
+}

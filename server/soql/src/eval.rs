@@ -396,13 +396,44 @@ fn insert<'q>(nodes: &mut Vec<Node<'q>>, hops: &'q [Relationship], path: &'q [St
     }
 }
 
-struct Projector<'q> {
+/// Projects records of one query in the shape of the REST API (see [`evaluate`]): as a
+/// [`Value`] with [`Projection::project`], or straight into JSON bytes with
+/// [`Projection::write_json`] (no intermediate tree; what a server pages through).
+pub struct Projection<'q> {
+    object: &'q str,
     nodes: Vec<Node<'q>>,
     /// `/services/data/vXX.X/sobjects/`
     url_prefix: String,
 }
 
-impl Projector<'_> {
+impl<'q> Projection<'q> {
+    /// The projection of `query`'s SELECT list; `api_version` (`"62.0"` or `"v62.0"`) goes into
+    /// every `attributes.url`.
+    pub fn new(query: &'q Query, api_version: &str) -> Projection<'q> {
+        let version = api_version.trim_start_matches(['v', 'V']);
+        Projection {
+            object: &query.object,
+            nodes: plan(&query.fields),
+            url_prefix: format!("/services/data/v{version}/sobjects/"),
+        }
+    }
+
+    /// One record as a JSON object: `attributes`, then the selected fields in SELECT order.
+    pub fn project(&self, record: &Record, related: &dyn Related) -> Value {
+        self.project_nodes(&self.nodes, self.object, record, "", related)
+    }
+
+    /// Appends the JSON text of [`Projection::project`] for `record` to `out` (byte for byte
+    /// what `serde_json::to_vec(&projection.project(..))` gives).
+    pub fn write_json(
+        &self,
+        record: &Record,
+        related: &dyn Related,
+        out: &mut Vec<u8>,
+    ) -> serde_json::Result<()> {
+        self.write_nodes(&self.nodes, self.object, record, "", related, out)
+    }
+
     fn attributes(&self, object: &str, id: &str) -> Value {
         let mut attributes = Map::with_capacity(2);
         attributes.insert("type".into(), Value::String(object.to_string()));
@@ -413,7 +444,7 @@ impl Projector<'_> {
         Value::Object(attributes)
     }
 
-    fn project(
+    fn project_nodes(
         &self,
         nodes: &[Node<'_>],
         object: &str,
@@ -431,12 +462,9 @@ impl Projector<'_> {
                     out.insert((*key).to_string(), value);
                 }
                 Node::Parent { hop, children } => {
-                    let parent_id = record.get(&hop.id_field).and_then(Value::as_str);
-                    let parent =
-                        parent_id.and_then(|id| related.record(&hop.object, id).map(|p| (id, p)));
-                    let value = match parent {
+                    let value = match parent(hop, record, related) {
                         Some((id, parent)) => {
-                            self.project(children, &hop.object, parent, id, related)
+                            self.project_nodes(children, &hop.object, parent, id, related)
                         }
                         None => Value::Null,
                     };
@@ -445,6 +473,190 @@ impl Projector<'_> {
             }
         }
         Value::Object(out)
+    }
+
+    fn write_nodes(
+        &self,
+        nodes: &[Node<'_>],
+        object: &str,
+        record: &Record,
+        known_id: &str,
+        related: &dyn Related,
+        out: &mut Vec<u8>,
+    ) -> serde_json::Result<()> {
+        let id_value = record.get("Id");
+        let id = id_value.and_then(Value::as_str).unwrap_or(known_id);
+        out.extend_from_slice(b"{\"attributes\":{\"type\":\"");
+        escape_into(out, object);
+        out.extend_from_slice(b"\",\"url\":\"");
+        escape_into(out, &self.url_prefix);
+        escape_into(out, object);
+        out.push(b'/');
+        escape_into(out, id);
+        out.extend_from_slice(b"\"}");
+        for node in nodes {
+            out.extend_from_slice(b",\"");
+            match node {
+                Node::Field(key) => {
+                    escape_into(out, key);
+                    out.extend_from_slice(b"\":");
+                    let value = if *key == "Id" {
+                        id_value
+                    } else {
+                        record.get(*key)
+                    };
+                    match value {
+                        Some(value) => serde_json::to_writer(&mut *out, value)?,
+                        None => out.extend_from_slice(b"null"),
+                    }
+                }
+                Node::Parent { hop, children } => {
+                    escape_into(out, &hop.name);
+                    out.extend_from_slice(b"\":");
+                    match parent(hop, record, related) {
+                        Some((id, parent)) => {
+                            self.write_nodes(children, &hop.object, parent, id, related, out)?;
+                        }
+                        None => out.extend_from_slice(b"null"),
+                    }
+                }
+            }
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+/// The parent record behind a relationship hop, with its id.
+fn parent<'b>(
+    hop: &Relationship,
+    record: &'b Record,
+    related: &'b dyn Related,
+) -> Option<(&'b str, &'b Record)> {
+    let id = record.get(&hop.id_field).and_then(Value::as_str)?;
+    related.record(&hop.object, id).map(|p| (id, p))
+}
+
+/// Appends `s` JSON-escaped (without quotes), exactly as serde_json escapes strings.
+fn escape_into(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        if escape.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xf)]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+}
+
+/// The matches of a query in result order, before projection: what [`select`] returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection<'a> {
+    /// All matches before OFFSET/LIMIT; for `COUNT()` the count (honouring OFFSET and LIMIT).
+    pub total_size: usize,
+    /// The matching records after ORDER BY, OFFSET and LIMIT; empty for `COUNT()`.
+    pub records: Vec<&'a Record>,
+    /// For each of `records`, its position in the input (0 = the first record given), so a
+    /// caller can map the result back to its own handles on the records.
+    pub positions: Vec<usize>,
+}
+
+/// Filters, sorts, offsets and limits without projecting: [`evaluate`] is `select` followed
+/// by [`Projection::project`] on every selected record. A server that pages through a large
+/// result keeps the selection (or the ids in it) and projects one page at a time.
+///
+/// Expects a [`bind`](crate::bind)-ed query; an unbound one is evaluated best-effort (types
+/// inferred from the literals, relationship paths read as null).
+pub fn select<'a>(
+    query: &Query,
+    records: impl IntoIterator<Item = &'a Record>,
+    related: &dyn Related,
+) -> Selection<'a> {
+    let inferred;
+    let query = if query.bound {
+        query
+    } else {
+        inferred = crate::bind::infer(query.clone());
+        &inferred
+    };
+    let mut matched: Vec<(usize, &Record)> = match &query.where_clause {
+        Some(condition) => records
+            .into_iter()
+            .enumerate()
+            .filter(|(_, r)| matches(condition, r, related))
+            .collect(),
+        None => records.into_iter().enumerate().collect(),
+    };
+    let total_size = matched.len();
+    let offset = query
+        .offset
+        .map_or(0, |o| usize::try_from(o).unwrap_or(usize::MAX));
+    let limit = query
+        .limit
+        .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+    if query.is_count {
+        return Selection {
+            total_size: total_size.saturating_sub(offset).min(limit),
+            records: Vec::new(),
+            positions: Vec::new(),
+        };
+    }
+    if !query.order_by.is_empty() {
+        // One flat key table (`width` keys per match), then a stable sort of indices.
+        let width = query.order_by.len();
+        let keys: Vec<Key<'_>> = matched
+            .iter()
+            .flat_map(|&(_, record)| {
+                query.order_by.iter().map(move |item| {
+                    key_of(to_val(
+                        lookup(&item.field, record, related),
+                        item.field.field_type,
+                    ))
+                })
+            })
+            .collect();
+        let row = |i: usize| keys.get(i * width..(i + 1) * width).unwrap_or(&[]);
+        let mut order: Vec<usize> = (0..matched.len()).collect();
+        // Full ties keep their input order (the index decides last), so the faster unstable
+        // sort gives the stable order.
+        order.sort_unstable_by(|&a, &b| {
+            query
+                .order_by
+                .iter()
+                .zip(row(a).iter().zip(row(b).iter()))
+                .map(|(item, (ka, kb))| cmp_key(ka, kb, item))
+                .find(|o| o.is_ne())
+                .unwrap_or_else(|| a.cmp(&b))
+        });
+        matched = order
+            .into_iter()
+            .filter_map(|i| matched.get(i).copied())
+            .collect();
+    }
+    let end = offset.saturating_add(limit).min(matched.len());
+    let page = matched.get(offset.min(end)..end).unwrap_or_default();
+    Selection {
+        total_size,
+        records: page.iter().map(|&(_, record)| record).collect(),
+        positions: page.iter().map(|&(position, _)| position).collect(),
     }
 }
 
@@ -463,77 +675,15 @@ pub fn evaluate<'a>(
     related: &dyn Related,
     api_version: &str,
 ) -> Evaluated {
-    let inferred;
-    let query = if query.bound {
-        query
-    } else {
-        inferred = crate::bind::infer(query.clone());
-        &inferred
-    };
-    let mut matched: Vec<&Record> = match &query.where_clause {
-        Some(condition) => records
-            .into_iter()
-            .filter(|r| matches(condition, r, related))
-            .collect(),
-        None => records.into_iter().collect(),
-    };
-    let total_size = matched.len();
-    let offset = query
-        .offset
-        .map_or(0, |o| usize::try_from(o).unwrap_or(usize::MAX));
-    let limit = query
-        .limit
-        .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
-    if query.is_count {
-        return Evaluated {
-            total_size: total_size.saturating_sub(offset).min(limit),
-            records: Vec::new(),
-        };
-    }
-    if !query.order_by.is_empty() {
-        // One flat key table (`width` keys per match), then a stable sort of indices.
-        let width = query.order_by.len();
-        let keys: Vec<Key<'_>> = matched
-            .iter()
-            .flat_map(|&record| {
-                query.order_by.iter().map(move |item| {
-                    key_of(to_val(
-                        lookup(&item.field, record, related),
-                        item.field.field_type,
-                    ))
-                })
-            })
-            .collect();
-        let row = |i: usize| keys.get(i * width..(i + 1) * width).unwrap_or(&[]);
-        let mut order: Vec<usize> = (0..matched.len()).collect();
-        // Stable: full ties keep their input order.
-        order.sort_by(|&a, &b| {
-            query
-                .order_by
-                .iter()
-                .zip(row(a).iter().zip(row(b).iter()))
-                .map(|(item, (ka, kb))| cmp_key(ka, kb, item))
-                .find(|o| o.is_ne())
-                .unwrap_or(Ordering::Equal)
-        });
-        matched = order
-            .into_iter()
-            .filter_map(|i| matched.get(i).copied())
-            .collect();
-    }
-    let version = api_version.trim_start_matches(['v', 'V']);
-    let projector = Projector {
-        nodes: plan(&query.fields),
-        url_prefix: format!("/services/data/v{version}/sobjects/"),
-    };
-    let records = matched
+    let selection = select(query, records, related);
+    let projection = Projection::new(query, api_version);
+    let records = selection
+        .records
         .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(|record| projector.project(&projector.nodes, &query.object, record, "", related))
+        .map(|record| projection.project(record, related))
         .collect();
     Evaluated {
-        total_size,
+        total_size: selection.total_size,
         records,
     }
 }
@@ -541,6 +691,26 @@ pub fn evaluate<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaping_matches_serde_json() {
+        for s in [
+            "plain",
+            "",
+            "quote \" and backslash \\",
+            "controls \n\r\t\u{8}\u{c}\u{0}\u{1f}\u{7f}",
+            "unicode é ß 日本 😀 / </script>",
+        ] {
+            let mut out = vec![b'"'];
+            escape_into(&mut out, s);
+            out.push(b'"');
+            let expected = serde_json::to_vec(s).expect("serialize");
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&expected)
+            );
+        }
+    }
 
     fn like(pattern: &str, s: &str) -> bool {
         LikePattern::compile(pattern).matches(s)

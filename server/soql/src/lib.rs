@@ -26,7 +26,7 @@ mod lexer;
 mod parser;
 
 pub use bind::bind;
-pub use eval::evaluate;
+pub use eval::{Projection, Selection, evaluate, select};
 pub use parser::parse;
 
 /// One record as the simulator stores it: field API name (describe casing) → JSON value.

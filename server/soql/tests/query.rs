@@ -484,3 +484,46 @@ fn bind_is_idempotent() {
     let again = soql::bind(q.clone(), &TestSchema).unwrap();
     assert_eq!(q, again);
 }
+
+#[test]
+fn select_then_project_equals_evaluate_and_write_json_matches_the_value() {
+    let contacts = contacts();
+    let org = org();
+    for soql in [
+        "SELECT Id, Name, Owner.Name, Phone, Owner.Email FROM Contact ORDER BY Id",
+        "SELECT Account.Owner.Name, Account.Name, Id, Score__c, Calls__c, DoNotCall FROM Contact",
+        "SELECT Id, Owner.Name, Phone, Birthdate FROM Contact WHERE Id IN ('003000000000003AAA', '003000000000004AAA') ORDER BY Id DESC",
+        "SELECT Id, LastName FROM Contact ORDER BY LastName LIMIT 3 OFFSET 2",
+        "SELECT Id FROM Contact LIMIT 2 OFFSET 10",
+    ] {
+        let query = bound(soql);
+        let evaluated = soql::evaluate(&query, &contacts, &org, "v62.0");
+        let selection = soql::select(&query, &contacts, &org);
+        assert_eq!(selection.total_size, evaluated.total_size, "{soql}");
+        assert_eq!(selection.records.len(), evaluated.records.len(), "{soql}");
+        assert_eq!(selection.positions.len(), selection.records.len(), "{soql}");
+        for (record, &position) in selection.records.iter().zip(&selection.positions) {
+            assert!(std::ptr::eq(*record, &contacts[position]), "{soql}");
+        }
+        let projection = soql::Projection::new(&query, "62.0");
+        for (record, expected) in selection.records.iter().zip(&evaluated.records) {
+            assert_eq!(&projection.project(record, &org), expected, "{soql}");
+            let mut bytes = Vec::new();
+            projection
+                .write_json(record, &org, &mut bytes)
+                .expect("write");
+            assert_eq!(
+                String::from_utf8(bytes).expect("utf-8"),
+                serde_json::to_string(expected).expect("serialize"),
+                "{soql}"
+            );
+        }
+    }
+    // LIMIT 2 OFFSET 10 on six contacts: nothing selected, all six counted.
+    let empty = soql::select(
+        &bound("SELECT Id FROM Contact LIMIT 2 OFFSET 10"),
+        &contacts,
+        &org,
+    );
+    assert_eq!((empty.total_size, empty.records.len()), (6, 0));
+}

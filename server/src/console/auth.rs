@@ -62,7 +62,8 @@ impl Console {
         match store::sessions::find_active(&self.db, &credentials::hash_token(token), Utc::now())
             .await
         {
-            Ok(Some((_, user, org))) => Caller::User(SignedInUser {
+            Ok(Some((session, user, org))) => Caller::User(SignedInUser {
+                session_id: session.id,
                 user_id: user.id,
                 organization_id: org.id,
                 username: user.username,

@@ -5,7 +5,7 @@ use app::{
     ssr::{Caller, SignedInUser},
     types::{
         CampaignView, INTEGRATIONS_FLAG, IntegrationsView, OAuthTokenView, Role,
-        SalesforceCardView, SessionView,
+        SalesforceCardView, SalesforceOutcome, SessionView,
     },
 };
 use store::entities::organizations;
@@ -27,21 +27,17 @@ impl app::ssr::Console for Console {
 
     async fn integrations(&self, caller: &Caller) -> Result<IntegrationsView, AppError> {
         let admin = caller.admin()?;
-        let org = self.organization_of(admin).await?;
-        if !flag_on(&org, INTEGRATIONS_FLAG) {
-            return Err(AppError::FeatureDisabled {
-                flag: INTEGRATIONS_FLAG.to_string(),
-            });
-        }
-        let account = store::salesforce_accounts::find_for_org(&self.db, org.id)
+        self.require_integrations_flag(admin).await?;
+        let account = store::salesforce_accounts::find_for_org(&self.db, admin.organization_id)
             .await
             .map_err(internal)?;
-        let salesforce = match account {
-            Some(account) => SalesforceCardView::Connected {
+        let salesforce = match (account, &self.salesforce) {
+            (Some(account), _) => SalesforceCardView::Connected {
                 instance_url: account.instance_url,
                 username: account.username,
             },
-            None => SalesforceCardView::NotConnected,
+            (None, None) => SalesforceCardView::NotConfigured,
+            (None, Some(_)) => SalesforceCardView::NotConnected,
         };
         Ok(IntegrationsView { salesforce })
     }
@@ -63,6 +59,10 @@ impl app::ssr::Console for Console {
             .collect())
     }
 
+    async fn disconnect_salesforce(&self, caller: &Caller) -> Result<SalesforceOutcome, AppError> {
+        self.disconnect(caller).await
+    }
+
     async fn campaigns(&self, caller: &Caller) -> Result<Vec<CampaignView>, AppError> {
         let admin = caller.admin()?;
         let campaigns = store::campaigns::list_for_org(&self.db, admin.organization_id)
@@ -80,7 +80,10 @@ impl app::ssr::Console for Console {
 }
 
 impl Console {
-    async fn organization_of(&self, user: &SignedInUser) -> Result<organizations::Model, AppError> {
+    pub(super) async fn organization_of(
+        &self,
+        user: &SignedInUser,
+    ) -> Result<organizations::Model, AppError> {
         store::organizations::find_by_id(&self.db, user.organization_id)
             .await
             .map_err(internal)?
@@ -89,7 +92,7 @@ impl Console {
 }
 
 /// Whether a feature flag is on; unreadable flags count as off (and are logged).
-fn flag_on(org: &organizations::Model, flag: &str) -> bool {
+pub(super) fn flag_on(org: &organizations::Model, flag: &str) -> bool {
     match store::organizations::flags(org) {
         Ok(flags) => flags.get(flag).copied().unwrap_or(false),
         Err(error) => {

@@ -188,6 +188,7 @@ mod tests {
 
     fn user(role: Role) -> Caller {
         Caller::User(SignedInUser {
+            session_id: 1,
             user_id: 1,
             organization_id: 1,
             username: "u".into(),

@@ -6,7 +6,7 @@
 use app::api::Access;
 use axum::routing::{MethodRouter, get, post};
 
-use super::{AppState, auth_routes, health};
+use super::{AppState, auth_routes, health, salesforce_routes};
 
 /// One HTTP route.
 pub struct HttpRoute {
@@ -41,6 +41,18 @@ pub const HTTP_ROUTES: &[HttpRoute] = &[
         path: "/auth/logout",
         access: Access::SignedIn,
         handler: || post(auth_routes::logout),
+    },
+    HttpRoute {
+        method: http::Method::POST,
+        path: "/auth/salesforce/start",
+        access: Access::Admin,
+        handler: || post(salesforce_routes::start),
+    },
+    HttpRoute {
+        method: http::Method::GET,
+        path: salesforce_routes::CALLBACK_PATH,
+        access: Access::Admin,
+        handler: || get(salesforce_routes::callback),
     },
 ];
 

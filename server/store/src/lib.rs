@@ -21,6 +21,7 @@ mod error;
 pub mod oauth_tokens;
 pub mod organizations;
 pub mod salesforce_accounts;
+pub mod salesforce_connection;
 pub mod sessions;
 pub mod users;
 

@@ -23,7 +23,7 @@ use store::{
         campaign_records, data_source_links, data_sources, oauth_tokens, org_syncs,
         organizations as org_entity, salesforce_accounts, sf_records, sync_runs,
     },
-    oauth_tokens as tokens, organizations, sessions,
+    oauth_tokens as tokens, organizations, salesforce_connection as connection, sessions,
     users::{self, Role},
 };
 
@@ -781,6 +781,198 @@ async fn removing_the_token_removes_the_linked_salesforce_account() {
                 .await
                 .expect("find")
                 .is_none()
+        );
+    })
+    .await;
+}
+
+fn token_record(access: &str, username: &str) -> tokens::TokenRecord {
+    tokens::TokenRecord {
+        provider: "salesforce".to_owned(),
+        access_token_ciphertext: access.to_owned(),
+        refresh_token_ciphertext: Some(format!("{access}-refresh")),
+        instance_url: "https://acme.my.salesforce.com".to_owned(),
+        identity_url: "https://login.salesforce.com/id/00Dacme/005admin".to_owned(),
+        username: username.to_owned(),
+        issued_at: Utc::now(),
+    }
+}
+
+fn identity(username: &str, sf_org_id: &str) -> connection::SalesforceIdentity {
+    connection::SalesforceIdentity {
+        username: username.to_owned(),
+        sf_user_id: format!("005{username}"),
+        sf_org_id: sf_org_id.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn connect_stores_the_token_setting_and_account_and_reset_replaces_in_place() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let first = connection::connect(
+            &db,
+            acme.id,
+            token_record("c1", "admin@acme"),
+            identity("admin@acme", "00Dacme"),
+        )
+        .await
+        .expect("connect");
+        let connection::Connected::New { token_id } = first else {
+            panic!("expected a new token, got {first:?}");
+        };
+        assert_eq!(
+            app_settings::get(&db, acme.id, connection::TOKEN_SETTING)
+                .await
+                .expect("get"),
+            Some(token_id.to_string())
+        );
+        let account = store::salesforce_accounts::find_for_org(&db, acme.id)
+            .await
+            .expect("account")
+            .expect("linked");
+        assert_eq!(
+            (account.username.as_str(), account.oauth_token_id),
+            ("admin@acme", token_id)
+        );
+
+        // Reset Token: same row, new secrets and user; the setting is unchanged.
+        let again = connection::connect(
+            &db,
+            acme.id,
+            token_record("c2", "ops@acme"),
+            identity("ops@acme", "00Dacme"),
+        )
+        .await
+        .expect("reset");
+        assert_eq!(again, connection::Connected::Replaced { token_id });
+        let stored = connection::current_token(&db, acme.id)
+            .await
+            .expect("token")
+            .expect("present");
+        assert_eq!(stored.id, token_id);
+        assert_eq!(stored.access_token_ciphertext, "c2");
+        assert_eq!(
+            stored.refresh_token_ciphertext.as_deref(),
+            Some("c2-refresh")
+        );
+        assert_eq!(
+            tokens::list_for_org(&db, acme.id)
+                .await
+                .expect("list")
+                .len(),
+            1
+        );
+        let account = store::salesforce_accounts::find_for_org(&db, acme.id)
+            .await
+            .expect("account")
+            .expect("linked");
+        assert_eq!(account.username, "ops@acme");
+
+        // A token from another Salesforce org changes nothing.
+        let other = connection::connect(
+            &db,
+            acme.id,
+            token_record("c3", "x@other"),
+            identity("x@other", "00Dother"),
+        )
+        .await
+        .expect("connect other org");
+        assert_eq!(
+            other,
+            connection::Connected::DifferentOrg {
+                connected_org_id: "00Dacme".into()
+            }
+        );
+        let stored = connection::current_token(&db, acme.id)
+            .await
+            .expect("token")
+            .expect("present");
+        assert_eq!(stored.access_token_ciphertext, "c2");
+
+        // A refreshed access token lands in the same row.
+        assert!(
+            tokens::update_access_token(&db, acme.id, token_id, "c2-new")
+                .await
+                .expect("update")
+        );
+        assert!(
+            !tokens::update_access_token(&db, acme.id + 1, token_id, "x")
+                .await
+                .expect("update")
+        );
+        let stored = tokens::find(&db, acme.id, token_id)
+            .await
+            .expect("find")
+            .expect("present");
+        assert_eq!(stored.access_token_ciphertext, "c2-new");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn disconnect_removes_token_setting_and_account_but_keeps_org_syncs() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        assert!(
+            connection::disconnect(&db, acme.id)
+                .await
+                .expect("disconnect")
+                .is_none()
+        );
+        connection::connect(
+            &db,
+            acme.id,
+            token_record("c1", "admin@acme"),
+            identity("admin@acme", "00Dacme"),
+        )
+        .await
+        .expect("connect");
+        let sync_id = org_sync(&db, acme.id, "Contact").await;
+
+        let removed = connection::disconnect(&db, acme.id)
+            .await
+            .expect("disconnect")
+            .expect("a token");
+        assert_eq!(removed.access_token_ciphertext, "c1");
+        assert!(
+            tokens::list_for_org(&db, acme.id)
+                .await
+                .expect("list")
+                .is_empty()
+        );
+        assert_eq!(
+            app_settings::get(&db, acme.id, connection::TOKEN_SETTING)
+                .await
+                .expect("get"),
+            None
+        );
+        assert!(
+            store::salesforce_accounts::find_for_org(&db, acme.id)
+                .await
+                .expect("account")
+                .is_none()
+        );
+        assert!(
+            org_syncs::Entity::find_by_id(sync_id)
+                .one(&db)
+                .await
+                .expect("find")
+                .is_some()
+        );
+
+        // Set up again afterwards starts from a new token.
+        let again = connection::connect(
+            &db,
+            acme.id,
+            token_record("c4", "admin@acme"),
+            identity("admin@acme", "00Dacme"),
+        )
+        .await
+        .expect("connect again");
+        assert!(
+            matches!(again, connection::Connected::New { .. }),
+            "{again:?}"
         );
     })
     .await;

@@ -1,7 +1,10 @@
-//! `spawn_app()`: an orgsync server on 127.0.0.1:0 with a fresh data directory.
+//! `spawn_app()`: an orgsync server on 127.0.0.1:0 with a fresh data directory, connected
+//! to its own Salesforce simulator; every log line of the test binary is captured.
+
+use std::sync::{Arc, LazyLock, Mutex};
 
 use orgsync::{
-    cli::ServeArgs,
+    cli::{SalesforceArgs, ServeArgs},
     config::{Settings, StoreSettings},
     credentials,
     startup::Application,
@@ -11,12 +14,58 @@ use tokio_util::sync::CancellationToken;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// Every log line written by any test of this binary (at the level an operator would run
+/// with, plus debug for orgsync's own crates), to check that no secret is ever logged.
+static LOGS: LazyLock<Arc<Mutex<Vec<u8>>>> = LazyLock::new(|| {
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "info,orgsync=debug,salesforce=debug,store=debug,tower_http=debug",
+        ))
+        .with_ansi(false)
+        .with_writer(move || LogWriter(writer.clone()))
+        .finish();
+    let _ = tracing::subscriber::set_global_default(subscriber);
+    buffer
+});
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut buffer) = self.0.lock() {
+            buffer.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything logged so far by this test binary.
+pub fn captured_logs() -> String {
+    LOGS.lock()
+        .map(|buffer| String::from_utf8_lossy(&buffer).into_owned())
+        .unwrap_or_default()
+}
+
+/// The simulator a test app signs in to.
+pub struct TestSim {
+    pub base: String,
+    pub username: String,
+    pub password: String,
+    pub client_secret: String,
+}
+
 pub struct TestApp {
     pub base: String,
     pub db: sea_orm::DatabaseConnection,
     pub org_id: i64,
     pub data_dir: tempfile::TempDir,
-    client: reqwest::Client,
+    pub sim: Option<TestSim>,
+    pub client: reqwest::Client,
     shutdown: CancellationToken,
 }
 
@@ -26,18 +75,63 @@ impl Drop for TestApp {
     }
 }
 
-/// Starts a server with one organization (`integrations` on), an admin `admin` and a viewer `viewer`.
+/// Starts a server with one organization (`integrations` on), an admin `admin` and a viewer
+/// `viewer`, whose Salesforce connected app is an in-process simulator.
 pub async fn spawn_app() -> TestApp {
+    spawn(true).await
+}
+
+/// The same, without a Salesforce connected app configured.
+pub async fn spawn_app_without_salesforce() -> TestApp {
+    spawn(false).await
+}
+
+async fn spawn(with_salesforce: bool) -> TestApp {
+    LazyLock::force(&LOGS);
+    let shutdown = CancellationToken::new();
     let data_dir = tempfile::tempdir().expect("temp dir");
     let store_args = orgsync::cli::StoreArgs {
         data_dir: data_dir.path().to_path_buf(),
         database_url: None,
     };
+    let mut salesforce = SalesforceArgs {
+        salesforce_client_id: None,
+        salesforce_client_secret: None,
+        salesforce_login_url: "https://login.salesforce.com".into(),
+        salesforce_api_version: "62.0".into(),
+    };
+    let mut test_sim = None;
+    if with_salesforce {
+        let simulator = sim::Simulator::new(sim::config::SimConfig {
+            contacts: 20,
+            leads: 5,
+            ..sim::config::SimConfig::default()
+        });
+        let (client_id, client_secret) = simulator.client_credentials();
+        let (username, password) = simulator.users().into_iter().next().expect("sim admin");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind sim");
+        let base = format!("http://{}", listener.local_addr().expect("sim addr"));
+        tokio::spawn(simulator.serve(listener, shutdown.clone()));
+        salesforce.salesforce_client_id = Some(client_id);
+        salesforce.salesforce_client_secret = Some(client_secret.clone());
+        salesforce.salesforce_login_url = base.clone();
+        test_sim = Some(TestSim {
+            base,
+            username,
+            password,
+            client_secret,
+        });
+    }
     let settings = Settings::from_args(
         &store_args,
         &ServeArgs {
             listen: "127.0.0.1:0".parse().expect("addr"),
             demo: false,
+            public_url: None,
+            encryption_key: None,
+            salesforce,
         },
     );
     let db = orgsync::startup::open_store(&StoreSettings::from_args(&store_args))
@@ -59,7 +153,6 @@ pub async fn spawn_app() -> TestApp {
 
     let app = Application::build(settings).await.expect("build");
     let base = format!("http://{}", app.local_addr().expect("addr"));
-    let shutdown = CancellationToken::new();
     tokio::spawn(app.run_until_stopped(shutdown.clone()));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -70,6 +163,7 @@ pub async fn spawn_app() -> TestApp {
         db,
         org_id: org.id,
         data_dir,
+        sim: test_sim,
         client,
         shutdown,
     }
@@ -138,5 +232,23 @@ impl TestApp {
             request = request.header(header::COOKIE, cookie);
         }
         request.send().await.expect("post")
+    }
+
+    /// A same-origin form POST.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header(header::ORIGIN, &self.base)
+            .form(form);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.send().await.expect("post form")
     }
 }

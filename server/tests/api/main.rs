@@ -3,3 +3,4 @@
 mod access;
 mod auth;
 mod helpers;
+mod salesforce;

@@ -4,7 +4,8 @@
 //!                       files), then the release binaries with the site embedded
 //!   cargo xtask demo    build, then run `orgsync serve --demo` (extra args are passed on)
 //!   cargo xtask test    build, then every test: fmt, clippy, Rust tests (SQLite and
-//!                       PostgreSQL), Playwright end-to-end in Debian's Chromium
+//!                       PostgreSQL), the simulator's conformance with real Salesforce
+//!                       clients, Playwright end-to-end in Debian's Chromium
 //!
 //! Why not cargo-leptos: its install takes 12+ minutes here and it builds wasm and server
 //! concurrently, while the single binary must embed a finished site (see README).
@@ -104,6 +105,7 @@ fn test(root: &Path) -> Result<()> {
     ]))?;
     step("Rust tests (unit, store on SQLite and PostgreSQL, HTTP)");
     run(cargo(root).args(["test", "--release", "--workspace", "--exclude", "frontend"]))?;
+    conformance(root)?;
     step("end-to-end tests (Playwright, Debian chromium)");
     let chromium = Path::new("/usr/bin/chromium");
     if !chromium.exists() {
@@ -123,6 +125,16 @@ fn test(root: &Path) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Real Salesforce clients (simple-salesforce under pytest, the cometd npm client) against the
+/// release binary's `orgsync sim --tls`; the script starts and stops the simulator itself.
+fn conformance(root: &Path) -> Result<()> {
+    step("simulator conformance (simple-salesforce, cometd) against `orgsync sim --tls`");
+    run(Command::new("bash")
+        .current_dir(root)
+        .arg(root.join("server/sim/conformance/run.sh"))
+        .arg(root.join("target/release/orgsync")))
 }
 
 fn ensure_tools(root: &Path) -> Result<Tools> {

@@ -5,9 +5,10 @@
 //   SIM_URL      base URL of the simulator, e.g. http://127.0.0.1:8443 (required)
 //   SIM_TOKEN    a valid access token (required)
 //   SIM_API      API version in /cometd/{v} (default 62.0)
-//   SIM_TRIGGER  shell command that makes ONE Contact change (run once per change, with
-//                SIM_RECORD_ID and SIM_SEQ in its environment). Without it the script POSTs to
-//                the conformance fixture's `${SIM_URL}/publish`.
+//   SIM_TRIGGER  shell command that makes ONE Contact change, setting Phone to
+//                `+1415555` + SIM_SEQ padded to 4 digits (run once per change, with SIM_RECORD_ID
+//                and SIM_SEQ in its environment). Without it the script POSTs to the
+//                conformance fixture's `${SIM_URL}/publish`.
 //   SIM_EXPIRE   shell command that expires every CometD client; without it and without
 //                SIM_TRIGGER the fixture's `${SIM_URL}/expire` is used, else that test is skipped.
 import { test, after } from "node:test";
@@ -173,12 +174,18 @@ test("Bearer handshake, subscribe with replay -1, changes arrive with increasing
     const ids = replayIds(client.events);
     assert.equal(ids.length, 5);
     assertIncreasing(ids);
-    for (const event of client.events) {
+    client.events.forEach((event, i) => {
         assert.equal(event.channel, CHANNEL);
         assert.equal(typeof event.data.schema, "string");
-        assert.equal(event.data.payload.ChangeEventHeader.entityName, "Contact");
+        const header = event.data.payload.ChangeEventHeader;
+        assert.equal(header.entityName, "Contact");
+        assert.equal(header.changeType, "UPDATE");
+        assert.equal(header.recordIds.length, 1);
+        assert.ok(header.changedFields.includes("Phone"), JSON.stringify(header.changedFields));
+        // The i-th change of this run set Phone to +1415555<seq>.
+        assert.equal(event.data.payload.Phone, `+1415555${String(i + 1).padStart(4, "0")}`);
         assert.ok(Number.isInteger(event.data.event.replayId));
-    }
+    });
     firstRunIds = ids;
     await client.disconnect();
     assert.equal(client.cometd.isDisconnected(), true);

@@ -1,6 +1,9 @@
 //! `query` and `queryAll`: SOQL through the `soql` crate, paging through `nextRecordsUrl`
-//! with the batch size of `Sforce-Query-Options`. The evaluated result is cached per query
-//! locator, so later pages are slices of it (no re-evaluation).
+//! with the batch size of `Sforce-Query-Options`. A query is filtered and sorted once; when it
+//! needs more than one page, the ordered rows (shared handles on the records, as they were when
+//! the query ran) are kept per query locator and every page projects only its own rows,
+//! straight into the response bytes. So the first page of a 100,000-row result costs the
+//! filter and sort plus one page, and every later page one page.
 
 use std::{
     collections::HashMap,
@@ -11,12 +14,11 @@ use std::{
 use axum::{
     Router,
     extract::{Path, Query, State},
-    http::{HeaderMap, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
 };
 use rand::{SeedableRng, rngs::StdRng};
-use serde::Serialize;
 use serde_json::Value;
 
 use super::Session;
@@ -25,6 +27,7 @@ use crate::{
     errors::ApiError,
     ids,
     schema::{Object, SoqlSchema},
+    state::Data,
 };
 
 /// Default, smallest and largest batch sizes.
@@ -34,12 +37,17 @@ const MIN_BATCH: usize = 200;
 const LOCATOR_TTL: Duration = Duration::from_secs(15 * 60);
 /// Most open locators kept (the least recently used go first).
 const MAX_LOCATORS: usize = 32;
-/// Most records held over all open locators.
+/// Most rows held over all open locators.
 const MAX_CACHED_RECORDS: usize = 1_000_000;
 
+/// An open query locator: the bound query and the rows of its result in order. The rows are
+/// the records as they were when the query ran (a snapshot, like Salesforce's server-side
+/// cursor); only relationship fields (`Owner.Name`) are read when a page is served.
 struct Cursor {
-    records: Vec<Value>,
-    total_size: usize,
+    query: soql::Query,
+    /// The API version of the first request (`62.0`), used in every `attributes.url`.
+    version: String,
+    rows: Vec<Arc<soql::Record>>,
     batch: usize,
 }
 
@@ -51,24 +59,28 @@ pub struct Cursors {
 }
 
 impl Cursors {
-    fn open(&self, cursor: Cursor) -> String {
-        let locator = {
-            let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
-            let rng = rng.get_or_insert_with(StdRng::from_entropy);
-            format!(
-                "{}{}",
-                ids::QUERY_LOCATOR_PREFIX,
-                ids::random_token(rng, 15)
-            )
-        };
+    /// A new, random query locator id (`01g…`), not open yet.
+    fn new_locator(&self) -> String {
+        let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
+        let rng = rng.get_or_insert_with(StdRng::from_entropy);
+        format!(
+            "{}{}",
+            ids::QUERY_LOCATOR_PREFIX,
+            ids::random_token(rng, 15)
+        )
+    }
+
+    /// Opens `locator` (from [`Cursors::new_locator`]) on `cursor`, closing the least recently
+    /// used locators when too many are open or too many rows are held.
+    fn open(&self, locator: String, cursor: Cursor) {
         let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         map.retain(|_, (_, used)| now.duration_since(*used) < LOCATOR_TTL);
         let held = |map: &HashMap<String, (Arc<Cursor>, Instant)>| -> usize {
-            map.values().map(|(c, _)| c.records.len()).sum()
+            map.values().map(|(c, _)| c.rows.len()).sum()
         };
         while !map.is_empty()
-            && (map.len() >= MAX_LOCATORS || held(&map) + cursor.records.len() > MAX_CACHED_RECORDS)
+            && (map.len() >= MAX_LOCATORS || held(&map) + cursor.rows.len() > MAX_CACHED_RECORDS)
         {
             let oldest = map
                 .iter()
@@ -79,8 +91,7 @@ impl Cursors {
                 None => break,
             };
         }
-        map.insert(locator.clone(), (Arc::new(cursor), now));
-        locator
+        map.insert(locator, (Arc::new(cursor), now));
     }
 
     fn get(&self, locator: &str) -> Option<Arc<Cursor>> {
@@ -128,30 +139,120 @@ fn batch_size(headers: &HeaderMap) -> usize {
         .map_or(DEFAULT_BATCH, |n| n.clamp(MIN_BATCH, DEFAULT_BATCH))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Page<'a> {
-    total_size: usize,
-    done: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_records_url: Option<String>,
-    records: &'a [Value],
+fn internal(message: impl ToString) -> ApiError {
+    ApiError::Custom {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        error_code: "UNKNOWN_EXCEPTION".into(),
+        message: message.to_string(),
+    }
 }
 
-fn page_response(page: &Page<'_>) -> Response {
-    match serde_json::to_vec(page) {
-        Ok(body) => (
-            [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
-            body,
-        )
-            .into_response(),
-        Err(e) => ApiError::Custom {
-            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            error_code: "UNKNOWN_EXCEPTION".into(),
-            message: e.to_string(),
+/// A page body, `{"totalSize":…,"done":…,["nextRecordsUrl":…,]"records":[…]}` in Salesforce's
+/// key order, written into one buffer: the head, then each row as it is projected, then the tail.
+struct PageWriter {
+    body: Vec<u8>,
+}
+
+impl PageWriter {
+    fn new(total_size: usize, next_records_url: Option<&str>) -> Result<PageWriter, ApiError> {
+        let mut body = Vec::with_capacity(64 * 1024);
+        body.extend_from_slice(format!("{{\"totalSize\":{total_size},\"done\":").as_bytes());
+        match next_records_url {
+            Some(url) => {
+                body.extend_from_slice(b"false,\"nextRecordsUrl\":");
+                serde_json::to_writer(&mut body, url).map_err(internal)?;
+            }
+            None => body.extend_from_slice(b"true"),
         }
-        .into_response(),
+        body.extend_from_slice(b",\"records\":[");
+        Ok(PageWriter { body })
     }
+
+    /// Projects `records` into the body. A large page is split over the machine's cores (the
+    /// client waits for the whole page anyway), each part into its own buffer.
+    fn rows(
+        mut self,
+        projection: &soql::Projection<'_>,
+        records: &[&soql::Record],
+        data: &Data,
+    ) -> Result<PageWriter, ApiError> {
+        /// Rows below which one thread is quicker than starting others.
+        const ROWS_PER_THREAD: usize = 250;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(records.len() / ROWS_PER_THREAD)
+            .clamp(1, 8);
+        if threads == 1 {
+            render(projection, records, data, &mut self.body)?;
+            return Ok(self);
+        }
+        let chunk = records.len().div_ceil(threads);
+        let parts: Vec<Result<Vec<u8>, ApiError>> = std::thread::scope(|scope| {
+            let mut chunks = records.chunks(chunk);
+            let first = chunks.next().unwrap_or_default();
+            let others: Vec<_> = chunks
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut out = Vec::new();
+                        render(projection, part, data, &mut out).map(|()| out)
+                    })
+                })
+                .collect();
+            let mut out = Vec::new();
+            let mut parts = vec![render(projection, first, data, &mut out).map(|()| out)];
+            parts.extend(others.into_iter().map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(internal("page projection panicked")))
+            }));
+            parts
+        });
+        let parts = parts.into_iter().collect::<Result<Vec<_>, _>>()?;
+        self.body
+            .reserve(parts.iter().map(|p| p.len() + 1).sum::<usize>());
+        for (n, part) in parts.iter().enumerate() {
+            if n > 0 {
+                self.body.push(b',');
+            }
+            self.body.extend_from_slice(part);
+        }
+        Ok(self)
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.body.extend_from_slice(b"]}");
+        self.body
+    }
+}
+
+/// Appends `records` projected as comma-separated JSON objects to `out`. After the first row
+/// `out` is sized for the rest, so a 2,000-row page is not copied over and over while it grows.
+fn render(
+    projection: &soql::Projection<'_>,
+    records: &[&soql::Record],
+    data: &Data,
+    out: &mut Vec<u8>,
+) -> Result<(), ApiError> {
+    let start = out.len();
+    for (n, record) in records.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        projection.write_json(record, data, out).map_err(internal)?;
+        if n == 0 {
+            let row = out.len() - start;
+            out.reserve(row.saturating_add(row / 4).saturating_mul(records.len()));
+        }
+    }
+    Ok(())
+}
+
+fn json_response(body: Vec<u8>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+        body,
+    )
+        .into_response()
 }
 
 async fn query(
@@ -188,66 +289,54 @@ async fn run(
     let object = Object::parse(&bound.object).ok_or_else(|| {
         ApiError::InvalidType(format!("sObject type '{}' is not supported.", bound.object))
     })?;
+    let batch = batch_size(headers);
+    // Used only when the result needs more than one page.
+    let locator = state.org.cursors.new_locator();
+    let next_url = format!("/services/data/{}/query/{locator}-{batch}", session.v());
     // Large evaluations must not stall the async workers (CometD long-polls share them).
-    let org = std::sync::Arc::clone(&state.org);
+    let org = Arc::clone(&state.org);
     let version = session.version.clone();
-    let (bound, evaluated) = tokio::task::spawn_blocking(move || {
-        let evaluated = {
-            let data = org.read();
-            let records = data
-                .table(object)
-                .records
-                .values()
-                .filter(|r| include_deleted || r.get("IsDeleted") != Some(&Value::Bool(true)));
-            soql::evaluate(&bound, records, &*data, &version)
-        };
-        (bound, evaluated)
+    let (body, cursor) = tokio::task::spawn_blocking(move || {
+        let data = org.read();
+        let table = data.table(object);
+        // Deleted records are exactly those in the recycle bin (`deleted_at`).
+        let all = include_deleted || table.deleted_at.is_empty();
+        let candidates: Vec<&Arc<soql::Record>> = table
+            .records
+            .values()
+            .filter(|r| all || r.get("IsDeleted") != Some(&Value::Bool(true)))
+            .collect();
+        let selection = soql::select(&bound, candidates.iter().copied().map(Arc::as_ref), &*data);
+        if bound.is_count {
+            let page = PageWriter::new(selection.total_size, None)?;
+            return Ok((page.finish(), None));
+        }
+        let soql::Selection {
+            records: matched,
+            positions,
+            ..
+        } = selection;
+        let more = matched.len() > batch;
+        let page = PageWriter::new(matched.len(), more.then_some(next_url.as_str()))?;
+        let first = matched.get(..batch).unwrap_or(&matched);
+        let page = page.rows(&soql::Projection::new(&bound, &version), first, &data)?;
+        let cursor = more.then(|| Cursor {
+            rows: positions
+                .iter()
+                .filter_map(|&p| candidates.get(p).copied().map(Arc::clone))
+                .collect(),
+            query: bound,
+            version,
+            batch,
+        });
+        Ok::<_, ApiError>((page.finish(), cursor))
     })
     .await
-    .map_err(|e| ApiError::Custom {
-        status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        error_code: "UNKNOWN_EXCEPTION".into(),
-        message: e.to_string(),
-    })?;
-    let total_size = if bound.is_count {
-        evaluated.total_size
-    } else {
-        evaluated.records.len()
-    };
-    let batch = batch_size(headers);
-    if evaluated.records.len() <= batch {
-        return Ok(page_response(&Page {
-            total_size,
-            done: true,
-            next_records_url: None,
-            records: &evaluated.records,
-        }));
+    .map_err(internal)??;
+    if let Some(cursor) = cursor {
+        state.org.cursors.open(locator, cursor);
     }
-    let cursor = Cursor {
-        records: evaluated.records,
-        total_size,
-        batch,
-    };
-    let first = first_page(session, state, cursor);
-    Ok(first)
-}
-
-fn first_page(session: &Session, state: &AppState, cursor: Cursor) -> Response {
-    let batch = cursor.batch;
-    let total_size = cursor.total_size;
-    let locator = state.org.cursors.open(cursor);
-    match state.org.cursors.get(&locator) {
-        Some(cursor) => page_response(&Page {
-            total_size,
-            done: false,
-            next_records_url: Some(format!(
-                "/services/data/{}/query/{locator}-{batch}",
-                session.v()
-            )),
-            records: cursor.records.get(..batch).unwrap_or_default(),
-        }),
-        None => ApiError::InvalidQueryLocator.into_response(),
-    }
+    Ok(json_response(body))
 }
 
 async fn more(
@@ -264,21 +353,33 @@ async fn more(
         .cursors
         .get(id)
         .ok_or(ApiError::InvalidQueryLocator)?;
-    if offset == 0 || offset >= cursor.records.len() {
+    let total_size = cursor.rows.len();
+    if offset == 0 || offset >= total_size {
         return Err(ApiError::InvalidQueryLocator);
     }
-    let end = offset
-        .saturating_add(cursor.batch)
-        .min(cursor.records.len());
-    let done = end >= cursor.records.len();
-    let page = Page {
-        total_size: cursor.total_size,
-        done,
-        next_records_url: (!done)
-            .then(|| format!("/services/data/{}/query/{id}-{end}", session.v())),
-        records: cursor.records.get(offset..end).unwrap_or_default(),
-    };
-    Ok(page_response(&page))
+    let end = offset.saturating_add(cursor.batch).min(total_size);
+    let next_url =
+        (end < total_size).then(|| format!("/services/data/{}/query/{id}-{end}", session.v()));
+    let org = Arc::clone(&state.org);
+    let body = tokio::task::spawn_blocking(move || {
+        let data = org.read();
+        let rows: Vec<&soql::Record> = cursor
+            .rows
+            .get(offset..end)
+            .unwrap_or_default()
+            .iter()
+            .map(Arc::as_ref)
+            .collect();
+        let page = PageWriter::new(total_size, next_url.as_deref())?.rows(
+            &soql::Projection::new(&cursor.query, &cursor.version),
+            &rows,
+            &data,
+        )?;
+        Ok::<_, ApiError>(page.finish())
+    })
+    .await
+    .map_err(internal)??;
+    Ok(json_response(body))
 }
 
 #[cfg(test)]

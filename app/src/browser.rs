@@ -1,0 +1,56 @@
+//! Browser-only glue for the Salesforce sign-in window. On the server these do nothing.
+//!
+//! The sign-in runs in a window named [`SALESFORCE_SIGN_IN_WINDOW`]. Its last page (the
+//! callback) announces the outcome code on a `BroadcastChannel` of the same name; the
+//! Integrations page listens and reloads itself with `?salesforce=<code>`. A channel rather
+//! than `window.opener`: Salesforce's pages may sever the opener link.
+
+use crate::types::SALESFORCE_SIGN_IN_WINDOW;
+
+/// Opens (or focuses) the sign-in popup, so the Set up form posts into a real popup window
+/// that the callback page may close again.
+pub fn open_sign_in_window() {
+    #[cfg(feature = "hydrate")]
+    {
+        let features = "popup,width=560,height=720";
+        if let Some(window) = web_sys::window() {
+            let _ = window.open_with_url_and_target_and_features(
+                "",
+                SALESFORCE_SIGN_IN_WINDOW,
+                features,
+            );
+        }
+    }
+}
+
+/// Reloads `page` with the outcome when the sign-in window reports one.
+pub fn reload_when_sign_in_completes(page: &'static str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::{JsCast, closure::Closure};
+        use web_sys::{BroadcastChannel, MessageEvent};
+
+        let Ok(channel) = BroadcastChannel::new(SALESFORCE_SIGN_IN_WINDOW) else {
+            return;
+        };
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(code) = event.data().as_string() else {
+                return;
+            };
+            if crate::types::SalesforceOutcome::from_code(&code).is_none() {
+                return;
+            }
+            if let Some(window) = web_sys::window() {
+                let _ = window
+                    .location()
+                    .assign(&format!("{page}?salesforce={code}"));
+            }
+        });
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // The listener lives as long as the page: the page reloads when it fires.
+        on_message.forget();
+        std::mem::forget(channel);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (page, SALESFORCE_SIGN_IN_WINDOW);
+}

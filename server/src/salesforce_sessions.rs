@@ -1,0 +1,142 @@
+//! One authenticated Salesforce [`Session`] per connected organization, shared by every
+//! caller (the console today, the sync engine next), so that a token refresh happens once per
+//! organization no matter how many callers need it.
+//!
+//! Sessions are built from the stored, encrypted token. A refreshed access token is
+//! encrypted and written back to the same token row. Set up, Reset Token and Disconnect call
+//! [`SalesforceSessions::forget`], so the next caller builds a session from the new token.
+
+use std::{collections::HashMap, sync::Arc};
+
+use salesforce::{OAuthClient, Session, TokenStore};
+use sea_orm::DatabaseConnection;
+use secrecy::SecretString;
+use tokio::sync::Mutex;
+use url::Url;
+
+use crate::secrets::{Cipher, SecretContext, SecretError};
+
+/// Where secrets of a token row live, for encryption's associated data.
+pub const ACCESS_TOKEN_COLUMN: &str = "oauth_tokens.access_token";
+pub const REFRESH_TOKEN_COLUMN: &str = "oauth_tokens.refresh_token";
+
+/// Why no session could be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("Salesforce is not connected: run Set up on the Integrations page")]
+    NotConnected,
+    #[error("the stored Salesforce token has no refresh token: run Reset Token")]
+    NoRefreshToken,
+    #[error("the stored Salesforce token's instance URL is invalid")]
+    BadInstanceUrl,
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+/// The organizations' Salesforce sessions.
+pub struct SalesforceSessions {
+    oauth: OAuthClient,
+    db: DatabaseConnection,
+    cipher: Cipher,
+    sessions: Mutex<HashMap<i64, Arc<Session>>>,
+}
+
+impl SalesforceSessions {
+    pub fn new(oauth: OAuthClient, db: DatabaseConnection, cipher: Cipher) -> Self {
+        SalesforceSessions {
+            oauth,
+            db,
+            cipher,
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The organization's session, built from its stored token on first use.
+    pub async fn session(&self, organization_id: i64) -> Result<Arc<Session>, SessionError> {
+        let mut sessions = self.sessions.lock().await;
+        if let Some(session) = sessions.get(&organization_id) {
+            return Ok(session.clone());
+        }
+        let token = store::salesforce_connection::current_token(&self.db, organization_id)
+            .await?
+            .ok_or(SessionError::NotConnected)?;
+        let access = self.cipher.decrypt(
+            &token.access_token_ciphertext,
+            &SecretContext {
+                column: ACCESS_TOKEN_COLUMN,
+                organization_id,
+            },
+        )?;
+        let refresh = self.cipher.decrypt(
+            token
+                .refresh_token_ciphertext
+                .as_deref()
+                .ok_or(SessionError::NoRefreshToken)?,
+            &SecretContext {
+                column: REFRESH_TOKEN_COLUMN,
+                organization_id,
+            },
+        )?;
+        let instance_url =
+            Url::parse(&token.instance_url).map_err(|_| SessionError::BadInstanceUrl)?;
+        let store = Arc::new(StoredToken {
+            db: self.db.clone(),
+            cipher: self.cipher.clone(),
+            organization_id,
+            token_id: token.id,
+        });
+        let session = Arc::new(Session::new(
+            self.oauth.clone(),
+            instance_url,
+            access,
+            refresh,
+            store,
+        ));
+        sessions.insert(organization_id, session.clone());
+        Ok(session)
+    }
+
+    /// Drops the organization's session (its token changed or was removed).
+    pub async fn forget(&self, organization_id: i64) {
+        self.sessions.lock().await.remove(&organization_id);
+    }
+}
+
+/// Writes refreshed access tokens, encrypted, into the organization's token row.
+struct StoredToken {
+    db: DatabaseConnection,
+    cipher: Cipher,
+    organization_id: i64,
+    token_id: i64,
+}
+
+#[async_trait::async_trait]
+impl TokenStore for StoredToken {
+    async fn save_access_token(&self, access_token: &SecretString) -> Result<(), String> {
+        let ciphertext = self
+            .cipher
+            .encrypt(
+                access_token,
+                &SecretContext {
+                    column: ACCESS_TOKEN_COLUMN,
+                    organization_id: self.organization_id,
+                },
+            )
+            .map_err(|e| e.to_string())?;
+        let updated = store::oauth_tokens::update_access_token(
+            &self.db,
+            self.organization_id,
+            self.token_id,
+            &ciphertext,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        if updated {
+            Ok(())
+        } else {
+            Err("the token was removed (Salesforce was disconnected)".into())
+        }
+    }
+}

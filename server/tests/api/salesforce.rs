@@ -1,0 +1,609 @@
+//! Set up, Reset Token and Disconnect over real HTTP against the simulator (IN-03..IN-07,
+//! IN-09), the callback's defences (Deny, forged, replayed and cross-session `state`), the
+//! token refresh path, and that no secret reaches a page, a server-function response or a log.
+
+use orgsync::{
+    salesforce_sessions::{ACCESS_TOKEN_COLUMN, REFRESH_TOKEN_COLUMN},
+    secrets::{Cipher, SecretContext},
+};
+use reqwest::{StatusCode, header};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use secrecy::{ExposeSecret, SecretString};
+use store::{
+    entities::{oauth_tokens, org_syncs},
+    salesforce_connection,
+};
+use url::Url;
+
+use crate::helpers::{TestApp, captured_logs, spawn_app, spawn_app_without_salesforce};
+
+/// The browser's part: Set up / Reset Token → Salesforce's sign-in form → the callback URL.
+async fn sign_in_at_salesforce(app: &TestApp, cookie: &str, intent: &str, action: &str) -> Url {
+    let start = app
+        .post_form(
+            "/auth/salesforce/start",
+            Some(cookie),
+            &[("intent", intent)],
+        )
+        .await;
+    assert_eq!(
+        start.status(),
+        StatusCode::SEE_OTHER,
+        "start redirects to Salesforce"
+    );
+    let authorize = Url::parse(
+        start.headers()[header::LOCATION]
+            .to_str()
+            .expect("location"),
+    )
+    .expect("authorize url");
+    let sim = app.sim.as_ref().expect("a simulator");
+    assert!(
+        authorize
+            .as_str()
+            .starts_with(&format!("{}/services/oauth2/authorize?", sim.base))
+    );
+    let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+    form.push(("username".into(), sim.username.clone()));
+    form.push(("password".into(), sim.password.clone()));
+    form.push(("action".into(), action.into()));
+    let answer = app
+        .client
+        .post(format!("{}/services/oauth2/authorize", sim.base))
+        .form(&form)
+        .send()
+        .await
+        .expect("sign in at the simulator");
+    assert_eq!(answer.status(), StatusCode::FOUND);
+    let callback = Url::parse(
+        answer.headers()[header::LOCATION]
+            .to_str()
+            .expect("location"),
+    )
+    .expect("callback url");
+    assert_eq!(callback.path(), "/auth/salesforce/callback");
+    assert!(
+        callback.as_str().starts_with(&app.base),
+        "the callback comes back to orgsync"
+    );
+    callback
+}
+
+async fn follow_callback(app: &TestApp, cookie: &str, callback: &Url) -> (StatusCode, String) {
+    let path = format!(
+        "{}?{}",
+        callback.path(),
+        callback.query().unwrap_or_default()
+    );
+    let response = app.get(&path, Some(cookie)).await;
+    let status = response.status();
+    (status, response.text().await.expect("body"))
+}
+
+fn outcome_of(body: &str) -> &str {
+    body.split("data-outcome=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("<none>")
+}
+
+async fn connect(app: &TestApp, cookie: &str, intent: &str) -> String {
+    let callback = sign_in_at_salesforce(app, cookie, intent, "approve").await;
+    let (_, body) = follow_callback(app, cookie, &callback).await;
+    outcome_of(&body).to_string()
+}
+
+async fn nothing_stored(app: &TestApp) {
+    assert!(
+        salesforce_connection::current_token(&app.db, app.org_id)
+            .await
+            .expect("token")
+            .is_none()
+    );
+    assert!(
+        store::salesforce_accounts::find_for_org(&app.db, app.org_id)
+            .await
+            .expect("account")
+            .is_none()
+    );
+    assert!(
+        store::oauth_tokens::list_for_org(&app.db, app.org_id)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert_eq!(
+        store::app_settings::get(&app.db, app.org_id, salesforce_connection::TOKEN_SETTING)
+            .await
+            .expect("setting"),
+        None
+    );
+}
+
+/// The stored token's plaintext secrets, decrypted with the data directory's key.
+fn decrypt_stored(app: &TestApp, token: &oauth_tokens::Model) -> (SecretString, SecretString) {
+    let cipher = Cipher::load_or_create(None, app.data_dir.path()).expect("key");
+    let context = |column| SecretContext {
+        column,
+        organization_id: app.org_id,
+    };
+    let access = cipher
+        .decrypt(
+            &token.access_token_ciphertext,
+            &context(ACCESS_TOKEN_COLUMN),
+        )
+        .expect("the access token decrypts");
+    let refresh = cipher
+        .decrypt(
+            token
+                .refresh_token_ciphertext
+                .as_deref()
+                .expect("a refresh token"),
+            &context(REFRESH_TOKEN_COLUMN),
+        )
+        .expect("the refresh token decrypts");
+    (access, refresh)
+}
+
+async fn integrations_json(app: &TestApp, cookie: &str) -> serde_json::Value {
+    let response = app.post("/api/integrations_page", Some(cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn set_up_stores_an_encrypted_token_the_setting_and_the_account() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    assert_eq!(
+        integrations_json(&app, &admin).await["salesforce"],
+        "NotConnected"
+    );
+
+    assert_eq!(connect(&app, &admin, "setup").await, "connected");
+
+    let token = salesforce_connection::current_token(&app.db, app.org_id)
+        .await
+        .expect("token")
+        .expect("stored");
+    let sim = app.sim.as_ref().expect("sim");
+    assert_eq!(token.provider, "salesforce");
+    assert_eq!(token.username, sim.username);
+    assert_eq!(token.instance_url, sim.base);
+    assert_eq!(
+        store::app_settings::get(&app.db, app.org_id, salesforce_connection::TOKEN_SETTING)
+            .await
+            .expect("setting"),
+        Some(token.id.to_string())
+    );
+    let account = store::salesforce_accounts::find_for_org(&app.db, app.org_id)
+        .await
+        .expect("account")
+        .expect("linked");
+    assert_eq!(
+        (account.oauth_token_id, account.username.as_str()),
+        (token.id, sim.username.as_str())
+    );
+    assert_eq!(account.sf_org_id.len(), 18);
+
+    // At rest the token is ciphertext; decrypted with the data directory's key it works.
+    let (access, _) = decrypt_stored(&app, &token);
+    assert!(
+        !token
+            .access_token_ciphertext
+            .contains(access.expose_secret())
+    );
+    let limits = app
+        .client
+        .get(format!("{}/services/data/v62.0/limits", sim.base))
+        .bearer_auth(access.expose_secret())
+        .send()
+        .await
+        .expect("limits");
+    assert_eq!(limits.status(), StatusCode::OK);
+
+    let view = integrations_json(&app, &admin).await;
+    assert_eq!(
+        view["salesforce"]["Connected"]["username"],
+        sim.username.as_str()
+    );
+    assert_eq!(
+        view["salesforce"]["Connected"]["instance_url"],
+        sim.base.as_str()
+    );
+}
+
+#[tokio::test]
+async fn deny_forged_replayed_and_foreign_callbacks_store_nothing() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+
+    // Deny at Salesforce (IN-05).
+    let denied = sign_in_at_salesforce(&app, &admin, "setup", "deny").await;
+    let (status, body) = follow_callback(&app, &admin, &denied).await;
+    assert_eq!(
+        (status, outcome_of(&body)),
+        (StatusCode::BAD_REQUEST, "denied")
+    );
+    assert!(body.contains("access was denied"), "{body}");
+    nothing_stored(&app).await;
+
+    // A forged state, and no state at all.
+    for query in ["code=abc&state=forged", "code=abc"] {
+        let (status, body) = follow_callback(
+            &app,
+            &admin,
+            &Url::parse(&format!("{}/auth/salesforce/callback?{query}", app.base)).expect("url"),
+        )
+        .await;
+        assert_eq!(
+            (status, outcome_of(&body)),
+            (StatusCode::BAD_REQUEST, "stale"),
+            "{query}"
+        );
+    }
+    nothing_stored(&app).await;
+
+    // A sign-in started in one session and completed in another (a leaked link).
+    let other_session = app.sign_in("admin").await;
+    let callback = sign_in_at_salesforce(&app, &admin, "setup", "approve").await;
+    let (_, body) = follow_callback(&app, &other_session, &callback).await;
+    assert_eq!(outcome_of(&body), "stale");
+    nothing_stored(&app).await;
+    // …and the state is spent: the rightful session cannot reuse it either.
+    let (_, body) = follow_callback(&app, &admin, &callback).await;
+    assert_eq!(outcome_of(&body), "stale");
+    nothing_stored(&app).await;
+
+    // Replaying a completed callback changes nothing.
+    let callback = sign_in_at_salesforce(&app, &admin, "setup", "approve").await;
+    let (_, body) = follow_callback(&app, &admin, &callback).await;
+    assert_eq!(outcome_of(&body), "connected");
+    let (_, body) = follow_callback(&app, &admin, &callback).await;
+    assert_eq!(outcome_of(&body), "stale");
+    assert_eq!(
+        store::oauth_tokens::list_for_org(&app.db, app.org_id)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn viewers_and_anonymous_visitors_cannot_start_or_finish_a_sign_in() {
+    let app = spawn_app().await;
+    let viewer = app.sign_in("viewer").await;
+    let start = app
+        .post_form(
+            "/auth/salesforce/start",
+            Some(&viewer),
+            &[("intent", "setup")],
+        )
+        .await;
+    assert_eq!(start.status(), StatusCode::FORBIDDEN);
+    let start = app
+        .post_form("/auth/salesforce/start", None, &[("intent", "setup")])
+        .await;
+    assert_eq!(start.status(), StatusCode::UNAUTHORIZED);
+    let callback = app
+        .get("/auth/salesforce/callback?code=x&state=y", Some(&viewer))
+        .await;
+    assert_eq!(callback.status(), StatusCode::FORBIDDEN);
+    nothing_stored(&app).await;
+}
+
+#[tokio::test]
+async fn reset_token_replaces_the_token_in_place_and_keeps_sync_configuration() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    assert_eq!(connect(&app, &admin, "setup").await, "connected");
+    let before = salesforce_connection::current_token(&app.db, app.org_id)
+        .await
+        .expect("token")
+        .expect("stored");
+    let sync = org_syncs::ActiveModel {
+        organization_id: Set(app.org_id),
+        object: Set("Contact".into()),
+        method: Set("rest".into()),
+        interval_minutes: Set(Some(15)),
+        enabled: Set(true),
+        status: Set("active".into()),
+        error_count: Set(0),
+        consecutive_failures: Set(0),
+        created_at: Set(chrono::Utc::now()),
+        updated_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("an org sync");
+
+    // Reset Token asks Salesforce to show its sign-in form again.
+    let start = app
+        .post_form(
+            "/auth/salesforce/start",
+            Some(&admin),
+            &[("intent", "reset")],
+        )
+        .await;
+    let location = start.headers()[header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_string();
+    assert!(location.contains("prompt=login"), "{location}");
+
+    assert_eq!(connect(&app, &admin, "reset").await, "token-replaced");
+    let after = salesforce_connection::current_token(&app.db, app.org_id)
+        .await
+        .expect("token")
+        .expect("stored");
+    assert_eq!(after.id, before.id, "replaced in place");
+    assert_ne!(
+        after.access_token_ciphertext,
+        before.access_token_ciphertext
+    );
+    assert_eq!(
+        store::oauth_tokens::list_for_org(&app.db, app.org_id)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    let kept = org_syncs::Entity::find_by_id(sync.id)
+        .one(&app.db)
+        .await
+        .expect("find")
+        .expect("kept");
+    assert_eq!(kept, sync, "sync configuration untouched");
+}
+
+#[tokio::test]
+async fn disconnect_removes_the_connection_revokes_the_token_and_keeps_syncs() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    assert_eq!(connect(&app, &admin, "setup").await, "connected");
+    let token = salesforce_connection::current_token(&app.db, app.org_id)
+        .await
+        .expect("token")
+        .expect("stored");
+    let (_, refresh) = decrypt_stored(&app, &token);
+
+    let response = app.post("/api/disconnect_salesforce", Some(&admin)).await;
+    assert!(
+        response.status().is_success() || response.status().is_redirection(),
+        "{}",
+        response.status()
+    );
+    nothing_stored(&app).await;
+    assert_eq!(
+        integrations_json(&app, &admin).await["salesforce"],
+        "NotConnected"
+    );
+
+    // Revoked at Salesforce: the refresh token no longer works.
+    let sim = app.sim.as_ref().expect("sim");
+    let refreshed = app
+        .client
+        .post(format!("{}/services/oauth2/token", sim.base))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.expose_secret()),
+            ("client_id", sim::config::DEFAULT_CLIENT_ID),
+            ("client_secret", sim.client_secret.as_str()),
+        ])
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(refreshed.status(), StatusCode::BAD_REQUEST);
+
+    // Viewers cannot disconnect.
+    let viewer = app.sign_in("viewer").await;
+    assert_eq!(
+        app.post("/api/disconnect_salesforce", Some(&viewer))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn an_expired_access_token_is_refreshed_once_and_stored_encrypted() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    assert_eq!(connect(&app, &admin, "setup").await, "connected");
+    let before = salesforce_connection::current_token(&app.db, app.org_id)
+        .await
+        .expect("token")
+        .expect("stored");
+    let sim = app.sim.as_ref().expect("sim");
+    let control = |path: &'static str| {
+        let client = app.client.clone();
+        let url = format!("{}/__sim/{path}", sim.base);
+        async move { client.post(url).send().await.expect("control").status() }
+    };
+    assert!(control("tokens/expire-access").await.is_success());
+
+    // The server's own sessions (what the sync engine uses).
+    let settings_db = app.db.clone();
+    let cipher = Cipher::load_or_create(None, app.data_dir.path()).expect("key");
+    let oauth = salesforce::OAuthClient::new(
+        salesforce::ConnectedApp::new(
+            sim::config::DEFAULT_CLIENT_ID,
+            sim.client_secret.clone().into(),
+            &sim.base,
+            &format!("{}/auth/salesforce/callback", app.base),
+            "62.0",
+        )
+        .expect("app"),
+    )
+    .expect("oauth");
+    let sessions =
+        orgsync::salesforce_sessions::SalesforceSessions::new(oauth, settings_db, cipher.clone());
+    let session = sessions.session(app.org_id).await.expect("session");
+    let calls: Vec<_> = (0..8)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move { session.limits().await })
+        })
+        .collect();
+    for call in calls {
+        call.await.expect("task").expect("limits after one refresh");
+    }
+    let after = salesforce_connection::current_token(&app.db, app.org_id)
+        .await
+        .expect("token")
+        .expect("stored");
+    assert_ne!(
+        after.access_token_ciphertext, before.access_token_ciphertext,
+        "the refreshed token is stored"
+    );
+    let context = SecretContext {
+        column: ACCESS_TOKEN_COLUMN,
+        organization_id: app.org_id,
+    };
+    assert_ne!(
+        cipher
+            .decrypt(&after.access_token_ciphertext, &context)
+            .expect("new")
+            .expose_secret(),
+        cipher
+            .decrypt(&before.access_token_ciphertext, &context)
+            .expect("old")
+            .expose_secret()
+    );
+    let counters: serde_json::Value = app
+        .client
+        .get(format!("{}/__sim/counters", sim.base))
+        .send()
+        .await
+        .expect("counters")
+        .json()
+        .await
+        .expect("json");
+    // One code exchange at Set up, one refresh for the eight calls.
+    assert_eq!(counters["endpoints"]["oauth/token"], 2, "{counters}");
+
+    // A revoked refresh token is an authentication error (the sync engine will show it).
+    assert!(control("tokens/revoke-refresh").await.is_success());
+    sessions.forget(app.org_id).await;
+    let session = sessions.session(app.org_id).await.expect("session");
+    let error = session.limits().await.expect_err("refused");
+    assert!(
+        matches!(error, salesforce::SalesforceError::Authentication(_)),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn no_token_or_secret_appears_in_pages_responses_or_logs() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    assert_eq!(connect(&app, &admin, "setup").await, "connected");
+    assert_eq!(connect(&app, &admin, "reset").await, "token-replaced");
+    let token = salesforce_connection::current_token(&app.db, app.org_id)
+        .await
+        .expect("token")
+        .expect("stored");
+    let (access, refresh) = decrypt_stored(&app, &token);
+    let key =
+        std::fs::read_to_string(app.data_dir.path().join("encryption.key")).expect("key file");
+    let sim = app.sim.as_ref().expect("sim");
+    let secrets = [
+        access.expose_secret().to_string(),
+        refresh.expose_secret().to_string(),
+        token.access_token_ciphertext.clone(),
+        sim.client_secret.clone(),
+        key.trim().to_string(),
+    ];
+
+    let mut seen = Vec::new();
+    for page in [
+        "/admin/integrations",
+        "/admin/oauth-tokens",
+        "/admin/campaigns",
+    ] {
+        let body = app
+            .get(page, Some(&admin))
+            .await
+            .text()
+            .await
+            .expect("page");
+        seen.push((page.to_string(), body));
+    }
+    for function in [
+        "/api/integrations_page",
+        "/api/oauth_tokens_page",
+        "/api/current_session",
+    ] {
+        let body = app
+            .post(function, Some(&admin))
+            .await
+            .text()
+            .await
+            .expect("response");
+        seen.push((function.to_string(), body));
+    }
+    let tokens_page = &seen[1].1;
+    assert!(
+        tokens_page.contains("salesforce") && tokens_page.contains(&sim.username),
+        "the token is listed (IN-09)"
+    );
+    seen.push(("logs".into(), captured_logs()));
+    assert!(
+        seen.last()
+            .is_some_and(|(_, logs)| logs.contains("Salesforce connected")),
+        "logs were captured"
+    );
+    for (source, text) in &seen {
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret appears in {source}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_a_connected_app_the_card_says_so_and_start_explains() {
+    let app = spawn_app_without_salesforce().await;
+    let admin = app.sign_in("admin").await;
+    assert_eq!(
+        integrations_json(&app, &admin).await["salesforce"],
+        "NotConfigured"
+    );
+    let start = app
+        .post_form(
+            "/auth/salesforce/start",
+            Some(&admin),
+            &[("intent", "setup")],
+        )
+        .await;
+    let body = start.text().await.expect("body");
+    assert_eq!(outcome_of(&body), "not-configured");
+    assert!(body.contains("ORGSYNC_SALESFORCE_CLIENT_ID"));
+}
+
+#[tokio::test]
+async fn with_the_integrations_flag_off_sign_in_is_refused_and_explained() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    store::organizations::set_flag(&app.db, app.org_id, "integrations", false)
+        .await
+        .expect("flag off");
+    let start = app
+        .post_form(
+            "/auth/salesforce/start",
+            Some(&admin),
+            &[("intent", "setup")],
+        )
+        .await;
+    assert_eq!(start.status(), StatusCode::BAD_REQUEST);
+    let body = start.text().await.expect("body");
+    assert_eq!(outcome_of(&body), "feature-disabled");
+    assert!(body.contains("Contact orgsync support"), "{body}");
+    let disconnect = app.post("/api/disconnect_salesforce", Some(&admin)).await;
+    assert!(!disconnect.status().is_success(), "{}", disconnect.status());
+    nothing_stored(&app).await;
+}
