@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::spawn_app;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_server_function_is_in_the_access_table() {
     let registered: BTreeSet<&str> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path)
@@ -22,7 +22,7 @@ async fn every_server_function_is_in_the_access_table() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_refuse_anonymous_callers_and_viewers() {
     let app = spawn_app().await;
     let viewer = app.sign_in("viewer").await;
@@ -47,7 +47,7 @@ async fn server_functions_refuse_anonymous_callers_and_viewers() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_server_functions_are_refused() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
@@ -55,7 +55,7 @@ async fn unknown_server_functions_are_refused() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_routes_refuse_callers_they_are_not_for() {
     let app = spawn_app().await;
     let viewer = app.sign_in("viewer").await;
@@ -101,7 +101,7 @@ async fn http_routes_refuse_callers_they_are_not_for() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_pages_send_anonymous_visitors_to_sign_in_and_refuse_viewers() {
     let app = spawn_app().await;
     let viewer = app.sign_in("viewer").await;
@@ -139,7 +139,7 @@ async fn admin_pages_send_anonymous_visitors_to_sign_in_and_refuse_viewers() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_origin_posts_are_refused() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::spawn_app;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_checks_the_database() {
     let app = spawn_app().await;
     let response = app.get("/healthz", None).await;
@@ -12,7 +12,7 @@ async fn healthz_checks_the_database() {
     assert_eq!(response.text().await.expect("body"), "ok");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_is_refused_without_a_session() {
     let app = spawn_app().await;
     let response = reqwest::Client::builder()
@@ -36,7 +36,7 @@ async fn wrong_password_is_refused_without_a_session() {
     assert!(response.headers().get("set-cookie").is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_session() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
@@ -56,7 +56,7 @@ async fn sign_out_ends_the_session() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn feature_flag_off_refuses_the_integrations_data() {
     let app = spawn_app().await;
     store::organizations::set_flag(&app.db, app.org_id, "integrations", false)
@@ -69,7 +69,7 @@ async fn feature_flag_off_refuses_the_integrations_data() {
     assert!(body.contains("FeatureDisabled"), "{body}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_is_closed_once_a_user_exists() {
     let app = spawn_app().await;
     assert!(!app.data_dir.path().join("setup-code").exists());

@@ -151,7 +151,7 @@ async fn integrations_json(app: &TestApp, cookie: &str) -> serde_json::Value {
     response.json().await.expect("json")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn set_up_stores_an_encrypted_token_the_setting_and_the_account() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
@@ -213,7 +213,7 @@ async fn set_up_stores_an_encrypted_token_the_setting_and_the_account() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deny_forged_replayed_and_foreign_callbacks_store_nothing() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
@@ -270,7 +270,7 @@ async fn deny_forged_replayed_and_foreign_callbacks_store_nothing() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn viewers_and_anonymous_visitors_cannot_start_or_finish_a_sign_in() {
     let app = spawn_app().await;
     let viewer = app.sign_in("viewer").await;
@@ -293,7 +293,7 @@ async fn viewers_and_anonymous_visitors_cannot_start_or_finish_a_sign_in() {
     nothing_stored(&app).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_token_replaces_the_token_in_place_and_keeps_sync_configuration() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
@@ -358,7 +358,7 @@ async fn reset_token_replaces_the_token_in_place_and_keeps_sync_configuration() 
     assert_eq!(kept, sync, "sync configuration untouched");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnect_removes_the_connection_revokes_the_token_and_keeps_syncs() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
@@ -407,7 +407,7 @@ async fn disconnect_removes_the_connection_revokes_the_token_and_keeps_syncs() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_access_token_is_refreshed_once_and_stored_encrypted() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
@@ -495,7 +495,7 @@ async fn an_expired_access_token_is_refreshed_once_and_stored_encrypted() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_token_or_secret_appears_in_pages_responses_or_logs() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
@@ -565,7 +565,7 @@ async fn no_token_or_secret_appears_in_pages_responses_or_logs() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_connected_app_the_card_says_so_and_start_explains() {
     let app = spawn_app_without_salesforce().await;
     let admin = app.sign_in("admin").await;
@@ -585,7 +585,7 @@ async fn without_a_connected_app_the_card_says_so_and_start_explains() {
     assert!(body.contains("ORGSYNC_SALESFORCE_CLIENT_ID"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_integrations_flag_off_sign_in_is_refused_and_explained() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
