@@ -136,6 +136,16 @@ impl SalesforceOutcome {
         Self::ALL.into_iter().find(|o| o.code() == code)
     }
 
+    /// Whether the outcome agrees with the card it comes back to. The code travels in the URL,
+    /// so a crafted link could otherwise show "Connected" above a card that is not.
+    pub fn fits_card(self, connected: bool) -> bool {
+        match self {
+            SalesforceOutcome::Connected | SalesforceOutcome::TokenReplaced => connected,
+            SalesforceOutcome::Disconnected => !connected,
+            _ => true,
+        }
+    }
+
     /// True for the outcomes that changed the connection as asked.
     pub fn is_success(self) -> bool {
         matches!(

@@ -156,3 +156,43 @@ test("IN-07 Disconnect asks first, then removes the token", async ({ page, app }
   expect(app.logs()).toContain("starting orgsync");
   expect(app.logs()).not.toContain(Simulator.CLIENT_SECRET);
 });
+
+/** What the simulator's tokens look like: access `<org id>!AQ…`, refresh `5Aep861…`. */
+const TOKEN_SHAPES = [/![A-Za-z0-9._]{20,}/, /5Aep861[A-Za-z0-9._]{20,}/];
+
+test("IN-09 OAuth Tokens lists the salesforce token by provider and never a secret", async ({ page, app }, testInfo) => {
+  await app.createAdmin(page);
+  await page.goto("/admin/oauth-tokens");
+  await expect(pageHeading(page, "OAuth Tokens")).toBeVisible();
+  await expect(page.getByText("No OAuth tokens yet")).toBeVisible();
+
+  await openIntegrations(page);
+  await signInInPopup(page, "Set up", "Allow");
+  await expect(card(page).locator(".connected-panel")).toBeVisible();
+
+  const response = await page.goto("/admin/oauth-tokens");
+  const headers = page.getByRole("columnheader");
+  await expect(headers).toHaveText(["Provider", "Instance", "User", "Issued"]);
+  const row = page.getByRole("row").filter({ hasText: Simulator.USERNAME });
+  await expect(row).toHaveCount(1);
+  await expect(row.getByRole("cell").nth(0)).toHaveText("salesforce");
+  await expect(row.getByRole("cell").nth(1)).toHaveText(app.sim.baseURL);
+  await expect(row.getByRole("cell").nth(3)).not.toBeEmpty();
+  // Neither the server-rendered HTML nor the hydrated page carries a token or the secret.
+  const html = (await response?.text()) ?? "";
+  const hydrated = await page.content();
+  for (const text of [html, hydrated]) {
+    expect(text).toContain(Simulator.USERNAME);
+    for (const shape of TOKEN_SHAPES) expect(text).not.toMatch(shape);
+    expect(text).not.toContain(Simulator.CLIENT_SECRET);
+  }
+  await screenshot(page, "oauth-tokens-listed", testInfo);
+});
+
+test("IN-05 a crafted success link does not show Connected above a card that is not", async ({ page, app }) => {
+  await app.createAdmin(page);
+  await page.goto("/admin/integrations?salesforce=connected");
+  await expect(pageHeading(page, "Integrations")).toBeVisible();
+  await expect(card(page).getByText("Not connected")).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Connected to Salesforce" })).toHaveCount(0);
+});

@@ -49,7 +49,8 @@ pub enum Command {
     User(UserCommand),
 }
 
-#[derive(Debug, Clone, Args)]
+/// `Debug` is written by hand below: the encryption key never reaches a log line.
+#[derive(Clone, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "ORGSYNC_LISTEN", default_value = "127.0.0.1:3000")]
@@ -71,7 +72,8 @@ pub struct ServeArgs {
 }
 
 /// The Salesforce connected app orgsync signs in with (Setup → App Manager in Salesforce).
-#[derive(Debug, Clone, Args)]
+/// `Debug` is written by hand below: the client secret never reaches a log line.
+#[derive(Clone, Args)]
 pub struct SalesforceArgs {
     /// The connected app's consumer key. Without it, the Integrations page explains that
     /// Salesforce is not configured.
@@ -91,6 +93,37 @@ pub struct SalesforceArgs {
     /// The Salesforce REST API version orgsync calls.
     #[arg(long, env = "ORGSYNC_SALESFORCE_API_VERSION", default_value = "62.0")]
     pub salesforce_api_version: String,
+}
+
+const REDACTED: &str = "<redacted>";
+
+impl std::fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeArgs")
+            .field("listen", &self.listen)
+            .field("demo", &self.demo)
+            .field("public_url", &self.public_url)
+            .field(
+                "encryption_key",
+                &self.encryption_key.as_ref().map(|_| REDACTED),
+            )
+            .field("salesforce", &self.salesforce)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SalesforceArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SalesforceArgs")
+            .field("salesforce_client_id", &self.salesforce_client_id)
+            .field(
+                "salesforce_client_secret",
+                &self.salesforce_client_secret.as_ref().map(|_| REDACTED),
+            )
+            .field("salesforce_login_url", &self.salesforce_login_url)
+            .field("salesforce_api_version", &self.salesforce_api_version)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -116,6 +149,9 @@ pub struct SimArgs {
     /// Number of CDC events kept for replay.
     #[arg(long, env = "ORGSYNC_SIM_RETENTION", default_value_t = 100_000)]
     pub retention: usize,
+    /// Lifetime of refresh tokens, in seconds (default: until revoked).
+    #[arg(long, env = "ORGSYNC_SIM_REFRESH_TOKEN_TTL")]
+    pub refresh_token_ttl_secs: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,4 +200,28 @@ pub enum UserCommand {
 pub enum RoleArg {
     Admin,
     Viewer,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_encryption_key_or_the_client_secret() {
+        let args = ServeArgs {
+            listen: "127.0.0.1:3000".parse().expect("address"),
+            demo: false,
+            public_url: None,
+            encryption_key: Some("key-material-do-not-print".into()),
+            salesforce: SalesforceArgs {
+                salesforce_client_id: Some("client-id".into()),
+                salesforce_client_secret: Some("secret-do-not-print".into()),
+                salesforce_login_url: "https://login.salesforce.com".into(),
+                salesforce_api_version: "62.0".into(),
+            },
+        };
+        let printed = format!("{args:?}");
+        assert!(printed.contains("client-id") && printed.contains("<redacted>"));
+        assert!(!printed.contains("do-not-print"), "{printed}");
+    }
 }

@@ -86,6 +86,9 @@ impl SalesforceSessions {
             cipher: self.cipher.clone(),
             organization_id,
             token_id: token.id,
+            refresh_token_ciphertext: std::sync::Mutex::new(
+                token.refresh_token_ciphertext.clone().unwrap_or_default(),
+            ),
         });
         let session = Arc::new(Session::new(
             self.oauth.clone(),
@@ -104,39 +107,71 @@ impl SalesforceSessions {
     }
 }
 
-/// Writes refreshed access tokens, encrypted, into the organization's token row.
+/// Writes refreshed tokens, encrypted, into the organization's token row, as long as that row
+/// still holds the grant this session was built from.
 struct StoredToken {
     db: DatabaseConnection,
     cipher: Cipher,
     organization_id: i64,
     token_id: i64,
+    /// The stored refresh token this session refreshes with (updated when Salesforce rotates
+    /// it). Reset Token and Disconnect change the row, and then a late refresh changes nothing.
+    refresh_token_ciphertext: std::sync::Mutex<String>,
+}
+
+impl StoredToken {
+    fn encrypt(&self, secret: &SecretString, column: &str) -> Result<String, String> {
+        self.cipher
+            .encrypt(
+                secret,
+                &SecretContext {
+                    column,
+                    organization_id: self.organization_id,
+                },
+            )
+            .map_err(|e| e.to_string())
+    }
 }
 
 #[async_trait::async_trait]
 impl TokenStore for StoredToken {
-    async fn save_access_token(&self, access_token: &SecretString) -> Result<(), String> {
-        let ciphertext = self
-            .cipher
-            .encrypt(
-                access_token,
-                &SecretContext {
-                    column: ACCESS_TOKEN_COLUMN,
-                    organization_id: self.organization_id,
-                },
-            )
-            .map_err(|e| e.to_string())?;
-        let updated = store::oauth_tokens::update_access_token(
+    async fn save_refreshed(
+        &self,
+        access_token: &SecretString,
+        rotated_refresh_token: Option<&SecretString>,
+    ) -> Result<(), String> {
+        let access = self.encrypt(access_token, ACCESS_TOKEN_COLUMN)?;
+        let rotated = rotated_refresh_token
+            .map(|token| self.encrypt(token, REFRESH_TOKEN_COLUMN))
+            .transpose()?;
+        let used = self
+            .refresh_token_ciphertext
+            .lock()
+            .map_err(|e| e.to_string())?
+            .clone();
+        let updated = store::oauth_tokens::save_refreshed(
             &self.db,
             self.organization_id,
             self.token_id,
-            &ciphertext,
+            store::oauth_tokens::RefreshedSecrets {
+                used_refresh_token_ciphertext: &used,
+                access_token_ciphertext: &access,
+                rotated_refresh_token_ciphertext: rotated.as_deref(),
+            },
         )
         .await
         .map_err(|e| e.to_string())?;
-        if updated {
-            Ok(())
-        } else {
-            Err("the token was removed (Salesforce was disconnected)".into())
+        if !updated {
+            return Err(
+                "the stored Salesforce token changed meanwhile (Reset Token or Disconnect)".into(),
+            );
         }
+        if let Some(rotated) = rotated {
+            *self
+                .refresh_token_ciphertext
+                .lock()
+                .map_err(|e| e.to_string())? = rotated;
+        }
+        Ok(())
     }
 }

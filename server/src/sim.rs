@@ -17,6 +17,7 @@ pub fn config_from_args(args: &SimArgs) -> SimConfig {
         seed: args.seed,
         tls: args.tls,
         access_token_ttl: Duration::from_secs(args.token_ttl_secs.max(1)),
+        refresh_token_ttl: args.refresh_token_ttl_secs.map(Duration::from_secs),
         event_retention: args.retention,
         ..SimConfig::default()
     }

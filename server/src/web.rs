@@ -11,12 +11,12 @@ pub mod routes;
 pub mod salesforce_routes;
 pub mod session;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use app::{App, shell, ssr::SharedConsole};
 use axum::{Router, extract::FromRef, middleware};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 
 use crate::{console::Console, site};
 
@@ -36,11 +36,23 @@ pub fn leptos_options() -> LeptosOptions {
         .build()
 }
 
+/// The app's routes, generated once per process.
+///
+/// Generating them renders the whole app while a *process-wide* flag suppresses resource
+/// loading (leptos issue #4773): a resource that another request's render polls for the first
+/// time inside that window waits forever, and its page never finishes. Generating once, before
+/// the first router serves, keeps every render out of that window, also when one process runs
+/// several servers (the HTTP tests do).
+pub fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let console: SharedConsole = state.console.clone();
     let context = move || provide_context(console.clone());
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let leptos_options = state.leptos_options.clone();
 
     let mut router = Router::new();

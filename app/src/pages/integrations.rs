@@ -55,7 +55,12 @@ pub fn IntegrationsPage() -> impl IntoView {
                                     "Connect orgsync to the external systems your organization uses, confirm that a connection is healthy, and disconnect an integration when you no longer need it."
                                 </p>
                             </header>
-                            {move || outcome.get().map(|outcome| view! { <OutcomeAlert outcome /> })}
+                            {move || {
+                                outcome
+                                    .get()
+                                    .filter(|outcome| outcome.fits_card(connected))
+                                    .map(|outcome| view! { <OutcomeAlert outcome /> })
+                            }}
                             <IntegrationsContent view />
                             <Show when=move || connected && confirming.get()>
                                 <DisconnectDialog disconnect />

@@ -17,14 +17,21 @@ use tokio::sync::RwLock;
 use url::Url;
 
 use crate::{
-    error::{SalesforceError, transport},
+    error::{OAuthError, SalesforceError, transport},
     oauth::OAuthClient,
 };
 
-/// Persists access tokens obtained by refresh (encrypted, by the server).
+/// Persists what a refresh-token grant returned (encrypted, by the server).
 #[async_trait::async_trait]
 pub trait TokenStore: Send + Sync {
-    async fn save_access_token(&self, access_token: &SecretString) -> Result<(), String>;
+    /// The new access token and, when the connected app rotates refresh tokens, the new
+    /// refresh token. An error means the stored grant changed meanwhile (Reset Token,
+    /// Disconnect) or could not be written: the refreshed token is then not used.
+    async fn save_refreshed(
+        &self,
+        access_token: &SecretString,
+        rotated_refresh_token: Option<&SecretString>,
+    ) -> Result<(), String>;
 }
 
 /// One page of a SOQL query.
@@ -40,6 +47,8 @@ pub struct QueryPage<T> {
 
 struct AccessState {
     token: SecretString,
+    /// Replaced when Salesforce rotates it on refresh.
+    refresh_token: SecretString,
     /// Bumped by every refresh, so waiters can tell that someone else already refreshed.
     generation: u64,
     /// Set when the refresh token was refused: only a new sign-in helps.
@@ -50,7 +59,6 @@ struct AccessState {
 pub struct Session {
     oauth: OAuthClient,
     instance_url: Url,
-    refresh_token: SecretString,
     access: RwLock<AccessState>,
     /// Held while refreshing: one refresh at a time for this connection.
     refreshing: tokio::sync::Mutex<()>,
@@ -70,9 +78,9 @@ impl Session {
         Session {
             oauth,
             instance_url,
-            refresh_token,
             access: RwLock::new(AccessState {
                 token: access_token,
+                refresh_token,
                 generation: 0,
                 dead: None,
             }),
@@ -195,7 +203,7 @@ impl Session {
     /// Refreshes the access token unless another caller already did since `seen_generation`.
     async fn refresh_after(&self, seen_generation: u64) -> Result<(), SalesforceError> {
         let _one_at_a_time = self.refreshing.lock().await;
-        {
+        let refresh_token = {
             let access = self.access.read().await;
             if let Some(reason) = &access.dead {
                 return Err(SalesforceError::Authentication(reason.clone()));
@@ -203,20 +211,26 @@ impl Session {
             if access.generation != seen_generation {
                 return Ok(());
             }
-        }
-        match self.oauth.refresh(&self.refresh_token).await {
+            access.refresh_token.clone()
+        };
+        match self.oauth.refresh(&refresh_token).await {
             Ok(grant) => {
                 self.store
-                    .save_access_token(&grant.access_token)
+                    .save_refreshed(&grant.access_token, grant.refresh_token.as_ref())
                     .await
                     .map_err(SalesforceError::TokenStore)?;
                 let mut access = self.access.write().await;
                 access.token = grant.access_token;
+                if let Some(rotated) = grant.refresh_token {
+                    access.refresh_token = rotated;
+                }
                 access.generation += 1;
                 tracing::info!(instance = %self.instance_url, "Salesforce access token refreshed");
                 Ok(())
             }
-            Err(error) if error.is_invalid_grant() => {
+            // Any OAuth error (invalid_grant, invalid_client, inactive_user, inactive_org...)
+            // means these credentials will not work again: only a new sign-in helps.
+            Err(error @ OAuthError::Rejected { .. }) => {
                 let reason = format!(
                     "the refresh token was refused ({error}); run Reset Token on the Integrations page"
                 );

@@ -128,7 +128,11 @@ struct CountingStore {
 
 #[async_trait::async_trait]
 impl TokenStore for CountingStore {
-    async fn save_access_token(&self, access_token: &SecretString) -> Result<(), String> {
+    async fn save_refreshed(
+        &self,
+        access_token: &SecretString,
+        _rotated_refresh_token: Option<&SecretString>,
+    ) -> Result<(), String> {
         self.saved.fetch_add(1, Ordering::SeqCst);
         *self.last.lock().map_err(|e| e.to_string())? =
             Some(access_token.expose_secret().to_string());
@@ -325,4 +329,60 @@ async fn revoking_a_refresh_token_ends_its_access() {
         session.limits().await,
         Err(SalesforceError::Authentication(_))
     ));
+}
+
+impl Sim {
+    async fn fault(&self, fault: serde_json::Value) {
+        let response = self
+            .http
+            .post(format!("{}/__sim/faults", self.base))
+            .json(&fault)
+            .send()
+            .await
+            .expect("fault");
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_refused_for_any_oauth_reason_is_an_authentication_error() {
+    let sim = start_sim().await;
+    let store = Arc::new(CountingStore::default());
+    let session = connected_session(&sim, store.clone()).await;
+    sim.control("tokens/expire-access").await;
+    // The connected app was deleted or its secret changed: not a passing fault.
+    sim.fault(serde_json::json!({
+        "endpoint": "oauth/token", "kind": "fail", "status": 400,
+        "error_code": "invalid_client", "message": "invalid client credentials", "count": 1
+    }))
+    .await;
+
+    let error = session.limits().await.err();
+    assert!(
+        matches!(error, Some(SalesforceError::Authentication(ref m)) if m.contains("invalid_client")),
+        "{error:?}"
+    );
+    assert_eq!(store.saved.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_refresh_that_cannot_reach_salesforce_is_transient_and_retried_on_the_next_call() {
+    let sim = start_sim().await;
+    let store = Arc::new(CountingStore::default());
+    let session = connected_session(&sim, store.clone()).await;
+    sim.control("tokens/expire-access").await;
+    sim.fault(serde_json::json!({"endpoint": "oauth/token", "kind": "drop", "count": 1}))
+        .await;
+
+    let first = session.limits().await.err();
+    assert!(
+        matches!(first, Some(SalesforceError::Transport(_))),
+        "{first:?}"
+    );
+    // The session is not dead: the next call refreshes and succeeds.
+    session
+        .limits()
+        .await
+        .expect("limits after the fault cleared");
+    assert_eq!(store.saved.load(Ordering::SeqCst), 1);
 }

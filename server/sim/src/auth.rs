@@ -26,20 +26,38 @@ struct AccessToken {
     user_id: String,
     expires: Instant,
     refresh: Option<String>,
+    /// Revoked through the revoke endpoint or with its refresh token (also the control API's
+    /// `revoke-refresh`): dead everywhere, unlike a token that merely reached its lifetime.
     revoked: bool,
+    /// Ended by the control API's `expire-access` (every session killed): dead everywhere
+    /// too, yet still revocable once through the revoke endpoint.
+    ended: bool,
 }
 
 #[derive(Debug, Clone)]
 struct RefreshToken {
     user_id: String,
     scope: String,
-    expires: Option<Instant>,
+    issued: Instant,
     revoked: bool,
 }
 
-/// Why a refresh token cannot be used.
+/// Why a refresh token cannot be used (unknown, revoked or expired).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InvalidGrant;
+
+/// The state of an access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessStatus {
+    /// Known, within its lifetime, not revoked: the user id.
+    Valid(String),
+    /// Known and not revoked, but past its lifetime: REST refuses it, while a CometD client
+    /// that handshook with it stays connected (the session does not expire under a connected
+    /// client).
+    Expired(String),
+    /// Unknown or revoked.
+    Invalid,
+}
 
 /// All token state of the org.
 pub struct Tokens {
@@ -65,8 +83,24 @@ impl Tokens {
         }
     }
 
+    /// Lifetime of access tokens issued from now on.
     pub fn set_access_ttl(&mut self, ttl: Duration) {
         self.access_ttl = ttl;
+    }
+
+    pub fn access_ttl(&self) -> Duration {
+        self.access_ttl
+    }
+
+    /// Lifetime of refresh tokens (`None`: until revoked). It is checked when a refresh token
+    /// is used, against the time it was issued, so it applies to tokens already issued too
+    /// (like a connected app's refresh token policy).
+    pub fn set_refresh_ttl(&mut self, ttl: Option<Duration>) {
+        self.refresh_ttl = ttl;
+    }
+
+    pub fn refresh_ttl(&self) -> Option<Duration> {
+        self.refresh_ttl
     }
 
     pub fn issue_code(&mut self, code: AuthCode) -> String {
@@ -97,7 +131,7 @@ impl Tokens {
                 RefreshToken {
                     user_id: user_id.to_string(),
                     scope: scope.to_string(),
-                    expires: self.refresh_ttl.map(|ttl| Instant::now() + ttl),
+                    issued: Instant::now(),
                     revoked: false,
                 },
             );
@@ -116,6 +150,7 @@ impl Tokens {
                 expires: Instant::now() + self.access_ttl,
                 refresh,
                 revoked: false,
+                ended: false,
             },
         );
         value
@@ -126,8 +161,13 @@ impl Tokens {
         &mut self,
         refresh_token: &str,
     ) -> Result<(String, String, String), InvalidGrant> {
-        let entry = self.refresh.get(refresh_token).ok_or(InvalidGrant)?;
-        if entry.revoked || entry.expires.is_some_and(|e| e <= Instant::now()) {
+        let ttl = self.refresh_ttl;
+        let entry = self.refresh.get_mut(refresh_token).ok_or(InvalidGrant)?;
+        if ttl.is_some_and(|ttl| entry.issued.elapsed() >= ttl) {
+            // Once found expired it stays dead, even if the lifetime is raised later.
+            entry.revoked = true;
+        }
+        if entry.revoked {
             return Err(InvalidGrant);
         }
         let (user_id, scope) = (entry.user_id.clone(), entry.scope.clone());
@@ -137,8 +177,22 @@ impl Tokens {
 
     /// The user of a valid (known, unexpired, unrevoked) access token.
     pub fn user_of(&self, access_token: &str) -> Option<String> {
-        let token = self.access.get(access_token)?;
-        (!token.revoked && token.expires > Instant::now()).then(|| token.user_id.clone())
+        match self.status(access_token) {
+            AccessStatus::Valid(user_id) => Some(user_id),
+            AccessStatus::Expired(_) | AccessStatus::Invalid => None,
+        }
+    }
+
+    /// Whether an access token is valid, merely expired, or unknown/revoked.
+    pub fn status(&self, access_token: &str) -> AccessStatus {
+        match self.access.get(access_token) {
+            None => AccessStatus::Invalid,
+            Some(token) if token.revoked || token.ended => AccessStatus::Invalid,
+            Some(token) if token.expires <= Instant::now() => {
+                AccessStatus::Expired(token.user_id.clone())
+            }
+            Some(token) => AccessStatus::Valid(token.user_id.clone()),
+        }
     }
 
     /// Revokes an access or refresh token (a refresh token takes its access tokens along);
@@ -163,11 +217,14 @@ impl Tokens {
         }
     }
 
-    /// Expires every access token now (refresh tokens stay usable).
+    /// Ends every access token now, as if the org killed all sessions: REST answers
+    /// `INVALID_SESSION_ID` and connected CometD clients `401::Authentication invalid`
+    /// (refresh tokens stay usable).
     pub fn expire_all_access(&mut self) -> usize {
         let now = Instant::now();
         for token in self.access.values_mut() {
             token.expires = now;
+            token.ended = true;
         }
         self.access.len()
     }
@@ -201,5 +258,35 @@ mod tests {
         assert_eq!(tokens.user_of(&access), None);
         assert_eq!(tokens.refresh(&refresh), Err(InvalidGrant));
         assert!(!tokens.revoke(&refresh));
+    }
+
+    #[test]
+    fn expired_access_tokens_differ_from_revoked_ones() {
+        let mut tokens = Tokens::new("00D8d0000000001AAA", Duration::ZERO, None);
+        let (access, _) = tokens.issue("005x", "api", false);
+        assert_eq!(tokens.status(&access), AccessStatus::Expired("005x".into()));
+        assert_eq!(tokens.user_of(&access), None);
+        assert!(tokens.revoke(&access));
+        assert_eq!(tokens.status(&access), AccessStatus::Invalid);
+        assert_eq!(tokens.status("nope"), AccessStatus::Invalid);
+        tokens.set_access_ttl(Duration::from_secs(60));
+        let (access, _) = tokens.issue("005x", "api", false);
+        assert_eq!(tokens.status(&access), AccessStatus::Valid("005x".into()));
+        tokens.expire_all_access();
+        assert_eq!(tokens.status(&access), AccessStatus::Invalid);
+    }
+
+    #[test]
+    fn refresh_lifetime_applies_to_issued_tokens_and_expiry_sticks() {
+        let mut tokens = Tokens::new("00D8d0000000001AAA", Duration::from_secs(60), None);
+        let (_, refresh) = tokens.issue("005x", "api refresh_token", true);
+        let refresh = refresh.expect("refresh token");
+        assert!(tokens.refresh(&refresh).is_ok());
+        tokens.set_refresh_ttl(Some(Duration::ZERO));
+        assert_eq!(tokens.refresh(&refresh), Err(InvalidGrant));
+        tokens.set_refresh_ttl(None);
+        assert_eq!(tokens.refresh(&refresh), Err(InvalidGrant));
+        let (_, fresh) = tokens.issue("005x", "api refresh_token", true);
+        assert!(tokens.refresh(&fresh.expect("refresh token")).is_ok());
     }
 }

@@ -9,6 +9,11 @@
 //! array; unknown or expired client ids get `403::Unknown client` with
 //! `advice.reconnect:"handshake"`.
 //!
+//! Tokens (§4.5: "Salesforce session does not expire while a CometD client stays connected"):
+//! a handshake needs a valid access token; once handshaken, a client keeps working when its
+//! token merely reaches its lifetime, while a revoked token (revoke endpoint, or the control
+//! API ending every session) gets `401::Authentication invalid` with `advice.reconnect:"none"`.
+//!
 //! Fault injection (the control API's `streaming_fault`) and call counters use the endpoint
 //! names `cometd/handshake`, `cometd/subscribe`, `cometd/unsubscribe`, `cometd/connect`,
 //! `cometd/disconnect` and `cometd/publish` (any non-meta channel).
@@ -33,8 +38,6 @@ use tokio::sync::watch;
 
 use crate::events::EventLog;
 
-pub mod fixture;
-
 /// Largest accepted request body; Salesforce answers bigger ones with HTTP 413.
 pub const MAX_REQUEST_BYTES: usize = 32_768;
 /// Most event messages delivered in one `/meta/connect` response.
@@ -50,8 +53,8 @@ const LONG_POLLING: &str = "long-polling";
 pub trait StreamingOrg: Send + Sync + 'static {
     /// The change-event log subscribers read from.
     fn events(&self) -> &EventLog;
-    /// `Authorization` header value ("Bearer x" or "OAuth x"); true when it is a valid access token.
-    fn authenticate(&self, authorization: Option<&str>) -> bool;
+    /// What the `Authorization` header value ("Bearer x" or "OAuth x") holds.
+    fn authenticate(&self, authorization: Option<&str>) -> TokenStatus;
     /// None when subscribing to `channel` is allowed; else the Bayeux error string, e.g.
     /// `403::User not allowed to subscribe CDC without View All Data permissions`.
     fn cdc_refusal(&self, channel: &str) -> Option<String>;
@@ -59,6 +62,18 @@ pub trait StreamingOrg: Send + Sync + 'static {
     fn record_call(&self, endpoint: &str);
     /// A fault the control API injected for `endpoint`, if any.
     fn streaming_fault(&self, endpoint: &str) -> Option<StreamingFault>;
+}
+
+/// The state of the access token a Bayeux request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStatus {
+    /// A valid access token.
+    Valid,
+    /// A token that reached its lifetime but was not revoked: no new handshake, but an
+    /// already handshaken client keeps working.
+    Expired,
+    /// Unknown, malformed or revoked.
+    Invalid,
 }
 
 /// A fault injected into one Bayeux message type.
@@ -283,10 +298,13 @@ impl<S: StreamingOrg> Cometd<S> {
         };
         let auth = match authorization {
             None => Auth::Missing,
-            Some(_) if self.org.authenticate(authorization) => Auth::Valid,
-            Some(_) => Auth::Invalid,
+            Some(_) => match self.org.authenticate(authorization) {
+                TokenStatus::Valid => Auth::Valid,
+                TokenStatus::Expired => Auth::Expired,
+                TokenStatus::Invalid => Auth::Invalid,
+            },
         };
-        let authenticated = auth == Auth::Valid;
+        let authenticated = auth.keeps_session();
         let version_error = version_error(version);
         let batched = messages.len() > 1;
 
@@ -377,7 +395,7 @@ impl<S: StreamingOrg> Cometd<S> {
         if channel == "/meta/handshake" {
             return Value::Object(self.handshake(message, auth, version_error));
         }
-        if auth != Auth::Valid {
+        if !auth.keeps_session() {
             return auth_invalid(message);
         }
         if let Some(error) = version_error {
@@ -407,7 +425,9 @@ impl<S: StreamingOrg> Cometd<S> {
             Auth::Missing => {
                 return handshake_denied(message, "401::Request requires authentication");
             }
-            Auth::Invalid => return handshake_denied(message, "401::Authentication invalid"),
+            Auth::Invalid | Auth::Expired => {
+                return handshake_denied(message, "401::Authentication invalid");
+            }
             Auth::Valid => {}
         }
         if let Some(error) = version_error {
@@ -634,7 +654,16 @@ impl<S: StreamingOrg> Cometd<S> {
 enum Auth {
     Missing,
     Invalid,
+    Expired,
     Valid,
+}
+
+impl Auth {
+    /// Whether a handshaken client may go on (subscribe, connect, ...): a valid token, or one
+    /// that only reached its lifetime.
+    fn keeps_session(self) -> bool {
+        matches!(self, Auth::Valid | Auth::Expired)
+    }
 }
 
 enum FaultOutcome {

@@ -109,12 +109,18 @@ fn stamp_param(params: &HashMap<String, String>) -> Result<Option<DateTime<Utc>>
 
 async fn get_org(State(state): State<AppState>) -> Json<Value> {
     let settings = state.org.settings();
+    let (access_ttl, refresh_ttl) = {
+        let tokens = state.org.tokens();
+        (tokens.access_ttl(), tokens.refresh_ttl())
+    };
     Json(json!({
         "org_id": state.org.org_id,
         "edition": settings.edition,
         "cdc_entities": settings.cdc_entities,
         "daily_api_max": settings.daily_api_max,
         "api_usage": settings.api_usage,
+        "access_token_ttl_secs": access_ttl.as_secs(),
+        "refresh_token_ttl_secs": refresh_ttl.map(|ttl| ttl.as_secs()),
         "client_id": state.org.config.client_id,
         "users": state.org.users.iter().map(|u| json!({"id": u.id, "username": u.username, "password": u.password})).collect::<Vec<_>>(),
         "event_tip": state.org.events.tip(),
@@ -131,6 +137,19 @@ struct OrgPatch {
     api_usage: Option<u64>,
     /// Lifetime of access tokens issued from now on.
     access_token_ttl_secs: Option<u64>,
+    /// Lifetime of refresh tokens, checked on use against their issue time (so it applies to
+    /// tokens already issued); `null` = until revoked, absent = unchanged.
+    #[serde(default, deserialize_with = "present")]
+    refresh_token_ttl_secs: Option<Option<u64>>,
+}
+
+/// Tells an explicit `null` (`Some(None)`) from an absent field (`None`, via `default`).
+fn present<'de, D, T>(deserializer: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 async fn patch_org(
@@ -160,6 +179,12 @@ async fn patch_org(
             .org
             .tokens()
             .set_access_ttl(std::time::Duration::from_secs(secs));
+    }
+    if let Some(ttl) = patch.refresh_token_ttl_secs {
+        state
+            .org
+            .tokens()
+            .set_refresh_ttl(ttl.map(std::time::Duration::from_secs));
     }
     state.org.update_settings(|settings| {
         if let Some(edition) = patch.edition {

@@ -178,15 +178,13 @@ impl IntoResponse for ApiError {
 
 impl From<soql::SoqlError> for ApiError {
     fn from(error: soql::SoqlError) -> Self {
-        match error.error_code.as_str() {
-            "INVALID_FIELD" => ApiError::InvalidField(error.message),
-            "INVALID_TYPE" => ApiError::InvalidType(error.message),
-            "MALFORMED_QUERY" => ApiError::MalformedQuery(error.message),
-            other => ApiError::Custom {
-                status: StatusCode::BAD_REQUEST,
-                error_code: other.to_string(),
-                message: error.message,
-            },
+        match error.error_code {
+            soql::ErrorCode::InvalidField => ApiError::InvalidField(error.message),
+            soql::ErrorCode::InvalidType => ApiError::InvalidType(error.message),
+            soql::ErrorCode::MalformedQuery => ApiError::MalformedQuery(error.message),
+            soql::ErrorCode::NumberOutsideValidRange => {
+                ApiError::NumberOutsideValidRange(error.message)
+            }
         }
     }
 }
@@ -204,6 +202,17 @@ mod tests {
         assert_eq!(
             ApiError::EntityIsDeleted.body(),
             r#"[{"message":"entity is deleted","errorCode":"ENTITY_IS_DELETED","fields":[]}]"#
+        );
+    }
+
+    #[test]
+    fn soql_offset_error_maps_to_number_outside_valid_range() {
+        let error = soql::parse("SELECT Id FROM Contact OFFSET 2001").expect_err("offset");
+        let api = ApiError::from(error);
+        assert_eq!(api.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            api.body(),
+            r#"[{"message":"Maximum SOQL offset allowed is 2000","errorCode":"NUMBER_OUTSIDE_VALID_RANGE"}]"#
         );
     }
 }

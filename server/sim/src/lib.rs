@@ -42,7 +42,8 @@ use tower::ServiceExt;
 
 pub use config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Edition, SimConfig};
 
-use cometd::{Cometd, CometdConfig, StreamingFault, StreamingOrg};
+use auth::AccessStatus;
+use cometd::{Cometd, CometdConfig, StreamingFault, StreamingOrg, TokenStatus};
 use faults::FaultKind;
 use state::Org;
 
@@ -58,12 +59,18 @@ impl StreamingOrg for Org {
         &self.events
     }
 
-    fn authenticate(&self, authorization: Option<&str>) -> bool {
+    fn authenticate(&self, authorization: Option<&str>) -> TokenStatus {
         let Some((scheme, token)) = authorization.and_then(|a| a.trim().split_once(' ')) else {
-            return false;
+            return TokenStatus::Invalid;
         };
-        (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth"))
-            && self.tokens().user_of(token.trim()).is_some()
+        if !(scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth")) {
+            return TokenStatus::Invalid;
+        }
+        match self.tokens().status(token.trim()) {
+            AccessStatus::Valid(_) => TokenStatus::Valid,
+            AccessStatus::Expired(_) => TokenStatus::Expired,
+            AccessStatus::Invalid => TokenStatus::Invalid,
+        }
     }
 
     fn cdc_refusal(&self, channel: &str) -> Option<String> {

@@ -477,13 +477,18 @@ impl Org {
         Ok(id)
     }
 
-    /// Resolves an untrusted id of `object` to its 18-char form.
+    /// Resolves an untrusted id of `object` to its 18-char form. An id that is not an id of
+    /// `object` (wrong length or characters, bad case-safe suffix, another object's key
+    /// prefix) is `MALFORMED_ID` (400), as Salesforce answers for sobject URLs; a well-formed
+    /// id that matches no record is left to the caller (`NOT_FOUND`).
     pub fn resolve_id(object: Object, id: &str) -> Result<String, ApiError> {
-        let id = ids::normalize(id).ok_or(ApiError::NotFound)?;
-        if !id.starts_with(object.key_prefix()) {
-            return Err(ApiError::NotFound);
-        }
-        Ok(id)
+        ids::normalize(id)
+            .filter(|normalized| normalized.starts_with(object.key_prefix()))
+            .ok_or_else(|| ApiError::MalformedId {
+                label: format!("{} ID", object.name()),
+                field: "Id".into(),
+                value: id.to_string(),
+            })
     }
 
     /// A live (not deleted) record.

@@ -1,13 +1,17 @@
-//! The Streaming API (CometD CDC) over real HTTP, against a fixture org.
+//! The Streaming API (CometD CDC) over real HTTP, against a fixture org
+//! (`common::fixture::FixtureOrg`).
+
+mod common;
 
 use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
 
+use common::fixture::FixtureOrg;
 use serde_json::{Map, Value, json};
 use sim::{
-    cometd::{Cometd, CometdConfig, StreamingFault, fixture::FixtureOrg},
+    cometd::{Cometd, CometdConfig, StreamingFault},
     events::ChangeType,
 };
 

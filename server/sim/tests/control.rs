@@ -141,6 +141,80 @@ async fn latency_and_drop_faults() {
 }
 
 #[tokio::test]
+async fn latency_and_drop_faults_on_the_token_endpoint() {
+    let run = start(small()).await;
+    let (client_id, secret) = run.sim.client_credentials();
+    let (username, password) = run.sim.users()[0].clone();
+    let form = [
+        ("grant_type", "password"),
+        ("client_id", client_id.as_str()),
+        ("client_secret", secret.as_str()),
+        ("username", username.as_str()),
+        ("password", password.as_str()),
+    ];
+    let url = format!("{}/services/oauth2/token", run.base);
+
+    control(
+        &run,
+        Method::POST,
+        "/faults",
+        json!({"endpoint": "oauth/token", "kind": "latency", "latency_ms": 300, "count": 1}),
+    )
+    .await;
+    let started = Instant::now();
+    let slow = run.http.post(&url).form(&form).send().await.expect("token");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(slow.status(), 200);
+    assert!(slow.json::<Value>().await.expect("json")["access_token"].is_string());
+    let started = Instant::now();
+    assert_eq!(
+        run.http
+            .post(&url)
+            .form(&form)
+            .send()
+            .await
+            .expect("token")
+            .status(),
+        200
+    );
+    assert!(started.elapsed() < Duration::from_millis(300));
+
+    control(
+        &run,
+        Method::POST,
+        "/faults",
+        json!({"endpoint": "oauth/token", "kind": "drop", "count": 1}),
+    )
+    .await;
+    let dropped = match run.http.post(&url).form(&form).send().await {
+        Err(_) => true,
+        Ok(response) => response.bytes().await.is_err(),
+    };
+    assert!(dropped, "the connection must close without an answer");
+    // Other endpoints were not affected, and the next token call works.
+    assert_eq!(
+        run.http
+            .get(format!("{}/services/data", run.base))
+            .send()
+            .await
+            .expect("versions")
+            .status(),
+        200
+    );
+    assert_eq!(
+        run.http
+            .post(&url)
+            .form(&form)
+            .send()
+            .await
+            .expect("token")
+            .status(),
+        200
+    );
+    assert_eq!(counters(&run).await["endpoints"]["oauth/token"], 4);
+}
+
+#[tokio::test]
 async fn counters_count_per_endpoint_and_reset() {
     let (run, access) = setup().await;
     let before = counters(&run).await;

@@ -338,3 +338,105 @@ async fn tls_serves_https() {
         Some("62.0".into())
     );
 }
+
+/// A refresh-token grant with the simulator's client credentials.
+async fn refresh_grant(run: &Running, refresh: &str) -> reqwest::Response {
+    let (client_id, secret) = run.sim.client_credentials();
+    run.http
+        .post(format!("{}/services/oauth2/token", run.base))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+        ])
+        .send()
+        .await
+        .expect("refresh")
+}
+
+/// Salesforce's answer to an expired (or revoked) refresh token.
+async fn assert_expired_refresh(response: reqwest::Response) {
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.json::<Value>().await.expect("json"),
+        serde_json::json!({"error": "invalid_grant", "error_description": "expired access/refresh token"})
+    );
+}
+
+#[tokio::test]
+async fn refresh_tokens_expire_after_the_configured_ttl() {
+    let config = sim::SimConfig {
+        refresh_token_ttl: Some(std::time::Duration::from_millis(800)),
+        ..small()
+    };
+    let run = start(config).await;
+    let token = login(&run).await;
+    let issued = std::time::Instant::now();
+    let refresh = token["refresh_token"].as_str().expect("refresh");
+    let fresh = refresh_grant(&run, refresh).await;
+    assert!(issued.elapsed() < std::time::Duration::from_millis(800));
+    assert_eq!(fresh.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+    assert_expired_refresh(refresh_grant(&run, refresh).await).await;
+}
+
+#[tokio::test]
+async fn refresh_token_ttl_is_settable_through_the_control_api() {
+    let run = start(small()).await;
+    let token = login(&run).await;
+    let refresh = token["refresh_token"].as_str().expect("refresh");
+    assert_eq!(refresh_grant(&run, refresh).await.status(), 200);
+
+    let patched = control(
+        &run,
+        reqwest::Method::PATCH,
+        "/org",
+        serde_json::json!({"refresh_token_ttl_secs": 0}),
+    )
+    .await;
+    assert_eq!(patched.status(), 200);
+    let org: Value = patched.json().await.expect("json");
+    assert_eq!(org["refresh_token_ttl_secs"], 0);
+    // The lifetime applies to refresh tokens already issued.
+    assert_expired_refresh(refresh_grant(&run, refresh).await).await;
+
+    // Other settings leave it alone; null means "until revoked" again.
+    let org: Value = control(
+        &run,
+        reqwest::Method::PATCH,
+        "/org",
+        serde_json::json!({"api_usage": 0}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(org["refresh_token_ttl_secs"], 0);
+    let org: Value = control(
+        &run,
+        reqwest::Method::PATCH,
+        "/org",
+        serde_json::json!({"refresh_token_ttl_secs": null}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(org["refresh_token_ttl_secs"], Value::Null);
+    let token = login(&run).await;
+    let second = token["refresh_token"].as_str().expect("refresh");
+    assert_eq!(refresh_grant(&run, second).await.status(), 200);
+    // An expired refresh token stays dead.
+    assert_expired_refresh(refresh_grant(&run, refresh).await).await;
+
+    // A lifetime in seconds: still valid right after issue.
+    control(
+        &run,
+        reqwest::Method::PATCH,
+        "/org",
+        serde_json::json!({"refresh_token_ttl_secs": 3600}),
+    )
+    .await;
+    assert_eq!(refresh_grant(&run, second).await.status(), 200);
+}

@@ -117,6 +117,113 @@ async fn query_errors_are_salesforce_shaped() {
 }
 
 #[tokio::test]
+async fn offset_above_2000_is_number_outside_valid_range() {
+    let (run, access) = setup(small()).await;
+    let response = query(
+        &run,
+        &access,
+        "/services/data/v62.0/query",
+        "SELECT Id FROM Contact ORDER BY Id OFFSET 2001",
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.text().await.expect("body"),
+        r#"[{"message":"Maximum SOQL offset allowed is 2000","errorCode":"NUMBER_OUTSIDE_VALID_RANGE"}]"#
+    );
+    // the largest allowed offset is a normal (here empty) result
+    let ok = query(
+        &run,
+        &access,
+        "/services/data/v62.0/query",
+        "SELECT Id FROM Contact ORDER BY Id OFFSET 2000",
+        None,
+    )
+    .await;
+    assert_eq!(ok.status(), 200);
+    let ok: Value = ok.json().await.expect("json");
+    assert_eq!(ok["records"], json!([]));
+}
+
+#[tokio::test]
+async fn malformed_record_ids_are_400_malformed_id_and_unknown_ids_404() {
+    let (run, access) = setup(small()).await;
+    let base = format!("{}/services/data/v62.0/sobjects", run.base);
+    let lead: Value = query(
+        &run,
+        &access,
+        "/services/data/v62.0/query",
+        "SELECT Id FROM Lead LIMIT 1",
+        None,
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let lead_id = lead["records"][0]["Id"].as_str().expect("lead").to_string();
+    let malformed = [
+        "abc".to_string(),                  // too short
+        "0030000000000000AAAA".to_string(), // 20 chars
+        "003000000000000-AA".to_string(),   // not alphanumeric
+        "003000000000000ZZZ".to_string(),   // 18 chars, wrong case-safe suffix
+        lead_id.clone(),                    // a Lead id under Contact
+        lead_id[..15].to_string(),          // the same as a 15-char id
+    ];
+    for id in &malformed {
+        let expected = format!(
+            r#"[{{"message":"Contact ID: id value of incorrect type: {id}","errorCode":"MALFORMED_ID","fields":["Id"]}}]"#
+        );
+        for method in [Method::GET, Method::PATCH, Method::DELETE] {
+            let mut request = run
+                .http
+                .request(method.clone(), format!("{base}/Contact/{id}"))
+                .bearer_auth(&access);
+            if method == Method::PATCH {
+                request = request.json(&json!({"Phone": "1"}));
+            }
+            let response = request.send().await.expect("request");
+            assert_eq!(response.status(), 400, "{method} {id}");
+            let body: Value = response.json().await.expect("json");
+            assert_eq!(
+                body,
+                serde_json::from_str::<Value>(&expected).expect("expected"),
+                "{method} {id}"
+            );
+        }
+    }
+    // Well-formed ids of the right object that match no record stay 404 NOT_FOUND.
+    for id in ["003000000000000AAA", "003000000000000"] {
+        for method in [Method::GET, Method::PATCH, Method::DELETE] {
+            let mut request = run
+                .http
+                .request(method.clone(), format!("{base}/Contact/{id}"))
+                .bearer_auth(&access);
+            if method == Method::PATCH {
+                request = request.json(&json!({"Phone": "1"}));
+            }
+            let response = request.send().await.expect("request");
+            assert_eq!(response.status(), 404, "{method} {id}");
+            assert_eq!(
+                response.text().await.expect("body"),
+                r#"[{"message":"The requested resource does not exist","errorCode":"NOT_FOUND"}]"#
+            );
+        }
+    }
+    // The Lead id is fine under Lead.
+    assert_eq!(
+        get(
+            &run,
+            &access,
+            &format!("/services/data/v62.0/sobjects/Lead/{lead_id}")
+        )
+        .await
+        .status(),
+        200
+    );
+}
+
+#[tokio::test]
 async fn crud_status_codes_and_query_all() {
     let (run, access) = setup(small()).await;
     let base = format!("{}/services/data/v62.0/sobjects", run.base);

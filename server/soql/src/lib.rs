@@ -5,7 +5,8 @@
 //! ([`parser`]) — because no SOQL crate fits (the few that exist are incomplete, unmaintained or
 //! produce no Salesforce-shaped errors). The pipeline has three steps:
 //!
-//! 1. [`parse`] turns text into a [`Query`] (syntax only; `MALFORMED_QUERY` on errors),
+//! 1. [`parse`] turns text into a [`Query`] (syntax only; `MALFORMED_QUERY` on errors, and
+//!    `NUMBER_OUTSIDE_VALID_RANGE` for an OFFSET above [`MAX_OFFSET`]),
 //! 2. [`bind`] checks it against a [`Schema`] (`INVALID_TYPE` for an unknown object,
 //!    `INVALID_FIELD` for unknown fields or literals of the wrong type), fixes the casing of
 //!    every name to the describe casing and pre-compiles literals (datetimes become instants,
@@ -44,6 +45,8 @@ pub enum ErrorCode {
     MalformedQuery,
     InvalidField,
     InvalidType,
+    /// A number outside its allowed range, e.g. `OFFSET 2001` (`NUMBER_OUTSIDE_VALID_RANGE`).
+    NumberOutsideValidRange,
 }
 
 impl ErrorCode {
@@ -53,6 +56,7 @@ impl ErrorCode {
             ErrorCode::MalformedQuery => "MALFORMED_QUERY",
             ErrorCode::InvalidField => "INVALID_FIELD",
             ErrorCode::InvalidType => "INVALID_TYPE",
+            ErrorCode::NumberOutsideValidRange => "NUMBER_OUTSIDE_VALID_RANGE",
         }
     }
 }
@@ -218,12 +222,11 @@ pub enum NullsOrder {
 }
 
 impl NullsOrder {
-    /// Where nulls go when the query does not say: first for ASC, last for DESC (nulls sort
-    /// as the lowest value).
+    /// Where nulls go when the query does not say: first, for ASC and DESC alike ("By default,
+    /// null values are sorted first" — the SOQL reference does not make DESC imply NULLS LAST).
     pub fn default_for(direction: SortDirection) -> NullsOrder {
         match direction {
-            SortDirection::Asc => NullsOrder::First,
-            SortDirection::Desc => NullsOrder::Last,
+            SortDirection::Asc | SortDirection::Desc => NullsOrder::First,
         }
     }
 }

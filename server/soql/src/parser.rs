@@ -17,8 +17,8 @@ use crate::error::malformed;
 use crate::eval::LikePattern;
 use crate::lexer::{self, TokKind, Token};
 use crate::{
-    Comparison, Condition, FieldPath, Literal, MAX_NESTING_DEPTH, MAX_OFFSET, NullsOrder, Operator,
-    OrderItem, Query, SoqlError, SortDirection,
+    Comparison, Condition, ErrorCode, FieldPath, Literal, MAX_NESTING_DEPTH, MAX_OFFSET,
+    NullsOrder, Operator, OrderItem, Query, SoqlError, SortDirection,
 };
 
 /// Words that can never be a field or object name (Salesforce's reserved SOQL keywords).
@@ -178,13 +178,14 @@ impl Parser<'_> {
         }
         if self.at_keyword("OFFSET") {
             self.bump();
-            let (offset, token) = self.unsigned()?;
+            let (offset, _) = self.unsigned()?;
             if offset > MAX_OFFSET {
-                let description = format!(
-                    "Maximum SOQL offset allowed is {MAX_OFFSET} (OFFSET {})",
-                    token.text(self.src)
-                );
-                return Err(malformed(self.src, token.start, &description));
+                // Salesforce answers NUMBER_OUTSIDE_VALID_RANGE (not MALFORMED_QUERY) with this
+                // plain message (no query excerpt).
+                return Err(SoqlError {
+                    error_code: ErrorCode::NumberOutsideValidRange,
+                    message: format!("Maximum SOQL offset allowed is {MAX_OFFSET}"),
+                });
             }
             query.offset = Some(offset);
         }
@@ -406,8 +407,10 @@ mod tests {
     }
 
     #[test]
-    fn desc_defaults_to_nulls_last() {
-        let q = parse("SELECT Id FROM Contact ORDER BY Name DESC").unwrap();
+    fn nulls_default_to_first_in_both_directions() {
+        let q = parse("SELECT Id FROM Contact ORDER BY Name DESC, Id ASC, Email").unwrap();
+        assert!(q.order_by.iter().all(|o| o.nulls == NullsOrder::First));
+        let q = parse("SELECT Id FROM Contact ORDER BY Name DESC NULLS LAST").unwrap();
         assert_eq!(q.order_by[0].nulls, NullsOrder::Last);
     }
 

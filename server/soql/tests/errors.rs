@@ -172,10 +172,6 @@ fn malformed_queries_table() {
             "unexpected token: 'LIMIT'",
         ),
         (
-            "SELECT Id FROM Contact OFFSET 2001",
-            "Maximum SOQL offset allowed is 2000 (OFFSET 2001)",
-        ),
-        (
             "SELECT Id FROM Contact LIMIT 10 WHERE Name = 'x'",
             "unexpected token: 'WHERE'",
         ),
@@ -213,6 +209,21 @@ fn malformed_queries_table() {
         );
         assert_eq!(ErrorCode::MalformedQuery.as_str(), "MALFORMED_QUERY");
     }
+}
+
+#[test]
+fn offset_above_2000_is_number_outside_valid_range() {
+    for soql in [
+        "SELECT Id FROM Contact OFFSET 2001",
+        "SELECT Id FROM Contact ORDER BY Id LIMIT 5 OFFSET 99999",
+    ] {
+        let e = error(soql);
+        assert_eq!(e.error_code, ErrorCode::NumberOutsideValidRange, "{soql}");
+        assert_eq!(e.error_code.as_str(), "NUMBER_OUTSIDE_VALID_RANGE");
+        assert_eq!(e.message, "Maximum SOQL offset allowed is 2000");
+    }
+    // 2000 itself is allowed
+    assert!(soql::parse("SELECT Id FROM Contact OFFSET 2000").is_ok());
 }
 
 #[test]

@@ -271,9 +271,11 @@ fn order_by_nulls_first_and_last() {
         ids(&format!("{BASE} ORDER BY Phone NULLS LAST")),
         [1, 3, 4, 5, 2, 6]
     );
+    // nulls sort first by default in both directions (SOQL reference: "By default, null
+    // values are sorted first"); DESC does not imply NULLS LAST
     assert_eq!(
         ids(&format!("{BASE} ORDER BY Phone DESC")),
-        [5, 4, 3, 1, 2, 6]
+        [2, 6, 5, 4, 3, 1]
     );
     assert_eq!(
         ids(&format!("{BASE} ORDER BY Phone DESC NULLS FIRST")),
@@ -300,10 +302,36 @@ fn order_by_nulls_first_and_last() {
 }
 
 #[test]
+fn order_by_desc_puts_nulls_first_unless_nulls_last() {
+    // Score__c: 3 is null; Birthdate: 3, 4 and 6 are null
+    assert_eq!(
+        ids(&format!("{BASE} ORDER BY Score__c DESC, Id")),
+        [3, 5, 2, 1, 6, 4]
+    );
+    assert_eq!(
+        ids(&format!("{BASE} ORDER BY Score__c DESC NULLS LAST, Id")),
+        [5, 2, 1, 6, 4, 3]
+    );
+    assert_eq!(
+        ids(&format!("{BASE} ORDER BY Birthdate DESC, Id")),
+        [3, 4, 6, 1, 2, 5]
+    );
+    assert_eq!(
+        ids(&format!("{BASE} ORDER BY Birthdate DESC NULLS LAST, Id")),
+        [1, 2, 5, 3, 4, 6]
+    );
+    // the same default with explicit ASC
+    assert_eq!(
+        ids(&format!("{BASE} ORDER BY Birthdate ASC, Id")),
+        [3, 4, 6, 5, 2, 1]
+    );
+}
+
+#[test]
 fn order_by_datetimes_and_relationships() {
     assert_eq!(
         ids(&format!("{BASE} ORDER BY SystemModstamp DESC, Id")),
-        [3, 1, 5, 2, 4, 6]
+        [6, 3, 1, 5, 2, 4]
     );
     assert_eq!(
         ids(&format!("{BASE} ORDER BY SystemModstamp, Id")),
@@ -315,7 +343,7 @@ fn order_by_datetimes_and_relationships() {
     );
     assert_eq!(
         ids(&format!("{BASE} ORDER BY Owner.Name DESC, Id")),
-        [1, 5, 2, 6, 3, 4]
+        [3, 4, 1, 5, 2, 6]
     );
 }
 

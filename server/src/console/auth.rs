@@ -35,15 +35,23 @@ impl Console {
         let user = store::users::find_by_username(&self.db, username.trim())
             .await
             .map_err(log_internal)?;
-        let Some(user) = user else {
-            // Same work as a real check, so timing does not reveal which usernames exist.
-            credentials::verify_password(password, credentials::decoy_hash());
-            return Err(FormError::InvalidCredentials);
+        // Without the user, the same work against a decoy, so timing does not reveal which
+        // usernames exist.
+        let (user_id, stored_hash) = match user {
+            Some(user) => (Some(user.id), user.password_hash),
+            None => (None, credentials::decoy_hash().to_string()),
         };
-        if !credentials::verify_password(password, &user.password_hash) {
-            return Err(FormError::InvalidCredentials);
+        // argon2 takes tens of milliseconds of CPU: off the async workers.
+        let password = password.to_string();
+        let matches = tokio::task::spawn_blocking(move || {
+            credentials::verify_password(&password, &stored_hash)
+        })
+        .await
+        .map_err(log_internal)?;
+        match user_id {
+            Some(user_id) if matches => self.open_session(user_id).await,
+            _ => Err(FormError::InvalidCredentials),
         }
-        self.open_session(user.id).await
     }
 
     /// Ends the session carried by `token` (unknown tokens are ignored).
@@ -148,7 +156,11 @@ impl Console {
         store::organizations::set_flag(&self.db, org.id, INTEGRATIONS_FLAG, true)
             .await
             .map_err(log_internal)?;
-        let hash = credentials::hash_password(&form.password).map_err(log_internal)?;
+        let password = form.password.clone();
+        let hash = tokio::task::spawn_blocking(move || credentials::hash_password(&password))
+            .await
+            .map_err(log_internal)?
+            .map_err(log_internal)?;
         let user = store::users::create(
             &self.db,
             org.id,

@@ -10,7 +10,7 @@ use app::{
     types::{INTEGRATIONS_FLAG, SalesforceOutcome},
 };
 use salesforce::{Grant, OAuthClient, OAuthError, Prompt};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use store::{
     oauth_tokens::TokenRecord,
     salesforce_connection::{self, Connected, SalesforceIdentity},
@@ -117,7 +117,9 @@ impl Console {
         params: CallbackParams,
     ) -> Result<SalesforceOutcome, SalesforceOutcome> {
         let integration = self.salesforce_integration()?;
-        let user = caller.user().map_err(|_| SalesforceOutcome::SignedOut)?;
+        // Who is asking comes first: a signed-out or non-admin callback says so, and leaves
+        // the pending sign-in alone.
+        let user = self.salesforce_admin(caller).await?;
         let pending = params
             .state
             .as_deref()
@@ -139,7 +141,7 @@ impl Console {
             );
             return Err(SalesforceOutcome::StaleSignIn);
         }
-        let admin = self.salesforce_admin(caller).await?;
+        let admin = user;
         if let Some(error) = params.error.as_deref() {
             return Err(authorize_error(error, params.error_description.as_deref()));
         }
@@ -228,8 +230,21 @@ impl Console {
                 tracing::info!(organization = org, token_id, "Salesforce connected");
                 Ok(SalesforceOutcome::Connected)
             }
-            Connected::Replaced { token_id } => {
+            Connected::Replaced {
+                token_id,
+                replaced_refresh_token_ciphertext,
+            } => {
                 tracing::info!(organization = org, token_id, "Salesforce token replaced");
+                // The replaced grant must not stay alive at Salesforce (IN-06).
+                if let Some(ciphertext) = replaced_refresh_token_ciphertext {
+                    self.revoke_stored_refresh_token(
+                        integration,
+                        org,
+                        &ciphertext,
+                        Some(refresh_token),
+                    )
+                    .await;
+                }
                 Ok(SalesforceOutcome::TokenReplaced)
             }
             Connected::DifferentOrg { connected_org_id } => {
@@ -259,19 +274,38 @@ impl Console {
                 .as_ref()
                 .and_then(|t| t.refresh_token_ciphertext.as_deref());
             if let Some(ciphertext) = refresh {
-                let context = SecretContext {
-                    column: REFRESH_TOKEN_COLUMN,
-                    organization_id: org,
-                };
-                match self.cipher.decrypt(ciphertext, &context) {
-                    Ok(token) => revoke_best_effort(&integration.oauth, &token).await,
-                    Err(error) => {
-                        tracing::warn!(%error, "the removed token could not be decrypted for revocation")
-                    }
-                }
+                self.revoke_stored_refresh_token(integration, org, ciphertext, None)
+                    .await;
             }
         }
         Ok(SalesforceOutcome::Disconnected)
+    }
+
+    /// Revokes a refresh token that was removed from the store (best effort), unless it is
+    /// `still_in_use` (Salesforce may hand out the same refresh token again).
+    async fn revoke_stored_refresh_token(
+        &self,
+        integration: &SalesforceIntegration,
+        organization_id: i64,
+        ciphertext: &str,
+        still_in_use: Option<&SecretString>,
+    ) {
+        let context = SecretContext {
+            column: REFRESH_TOKEN_COLUMN,
+            organization_id,
+        };
+        match self.cipher.decrypt(ciphertext, &context) {
+            Ok(token) => {
+                let same = still_in_use
+                    .is_some_and(|current| current.expose_secret() == token.expose_secret());
+                if !same {
+                    revoke_best_effort(&integration.oauth, &token).await;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the removed token could not be decrypted for revocation")
+            }
+        }
     }
 
     fn salesforce_integration(&self) -> Result<&SalesforceIntegration, SalesforceOutcome> {

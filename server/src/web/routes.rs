@@ -51,7 +51,9 @@ pub const HTTP_ROUTES: &[HttpRoute] = &[
     HttpRoute {
         method: http::Method::GET,
         path: salesforce_routes::CALLBACK_PATH,
-        access: Access::Admin,
+        // Public so that the sign-in window can explain a signed-out or non-admin callback
+        // (IN-05); the console checks the caller and the state before anything is stored.
+        access: Access::Public,
         handler: || get(salesforce_routes::callback),
     },
 ];

@@ -25,7 +25,7 @@ pub struct TokenRecord {
     pub issued_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Every OAuth token of the organization, oldest first. The models carry the encrypted secrets:
+/// Every OAuth token of the organization, by provider, oldest first. The models carry the encrypted secrets:
 /// map them to a view without those before anything leaves the server.
 pub async fn list_for_org(
     db: &impl ConnectionTrait,
@@ -33,6 +33,7 @@ pub async fn list_for_org(
 ) -> Result<Vec<oauth_tokens::Model>, StoreError> {
     Ok(Entity::find()
         .filter(Column::OrganizationId.eq(org_id))
+        .order_by_asc(Column::Provider)
         .order_by_asc(Column::Id)
         .all(db)
         .await?)
@@ -100,24 +101,44 @@ pub async fn replace(
     Ok(row.update(db).await?)
 }
 
-/// Stores a refreshed access token; `false` if the token is gone (disconnected meanwhile).
-pub async fn update_access_token(
+/// Secrets obtained by a refresh-token grant, encrypted.
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshedSecrets<'a> {
+    /// The refresh token the grant was made with, as stored: the row is only updated while it
+    /// still holds it, so a refresh that finishes after Reset Token or Disconnect changes nothing.
+    pub used_refresh_token_ciphertext: &'a str,
+    pub access_token_ciphertext: &'a str,
+    /// A new refresh token, when the connected app rotates them.
+    pub rotated_refresh_token_ciphertext: Option<&'a str>,
+}
+
+/// Stores the secrets of a refresh in the token row; `false` if the row is gone or now holds
+/// another grant (Disconnect or Reset Token happened meanwhile).
+pub async fn save_refreshed(
     db: &impl ConnectionTrait,
     org_id: i64,
     id: i64,
-    access_token_ciphertext: &str,
+    secrets: RefreshedSecrets<'_>,
 ) -> Result<bool, StoreError> {
-    let result = Entity::update_many()
+    let mut update = Entity::update_many()
         .col_expr(
             Column::AccessTokenCiphertext,
-            sea_orm::sea_query::Expr::value(access_token_ciphertext.to_owned()),
+            sea_orm::sea_query::Expr::value(secrets.access_token_ciphertext.to_owned()),
         )
         .col_expr(
             Column::UpdatedAt,
             sea_orm::sea_query::Expr::value(crate::now()),
-        )
+        );
+    if let Some(rotated) = secrets.rotated_refresh_token_ciphertext {
+        update = update.col_expr(
+            Column::RefreshTokenCiphertext,
+            sea_orm::sea_query::Expr::value(rotated.to_owned()),
+        );
+    }
+    let result = update
         .filter(Column::Id.eq(id))
         .filter(Column::OrganizationId.eq(org_id))
+        .filter(Column::RefreshTokenCiphertext.eq(secrets.used_refresh_token_ciphertext))
         .exec(db)
         .await?;
     Ok(result.rows_affected > 0)

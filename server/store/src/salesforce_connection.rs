@@ -25,8 +25,12 @@ pub struct SalesforceIdentity {
 pub enum Connected {
     /// A first token was stored (Set up).
     New { token_id: i64 },
-    /// The stored token was replaced in place (Reset Token, or Set up again).
-    Replaced { token_id: i64 },
+    /// The stored token was replaced in place (Reset Token, or Set up again). The replaced
+    /// refresh token (encrypted) is returned so the caller can revoke it at Salesforce.
+    Replaced {
+        token_id: i64,
+        replaced_refresh_token_ciphertext: Option<String>,
+    },
     /// Nothing stored: the token belongs to another Salesforce org than the connected one.
     DifferentOrg { connected_org_id: String },
 }
@@ -57,6 +61,7 @@ pub async fn connect(
             crate::oauth_tokens::replace(&tx, org_id, existing.id, token).await?;
             Connected::Replaced {
                 token_id: existing.id,
+                replaced_refresh_token_ciphertext: existing.refresh_token_ciphertext,
             }
         }
         None => {
@@ -67,7 +72,7 @@ pub async fn connect(
             }
         }
     };
-    let (Connected::New { token_id } | Connected::Replaced { token_id }) = outcome else {
+    let (Connected::New { token_id } | Connected::Replaced { token_id, .. }) = outcome else {
         return Ok(outcome);
     };
     crate::salesforce_accounts::upsert(

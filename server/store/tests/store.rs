@@ -845,7 +845,13 @@ async fn connect_stores_the_token_setting_and_account_and_reset_replaces_in_plac
         )
         .await
         .expect("reset");
-        assert_eq!(again, connection::Connected::Replaced { token_id });
+        assert_eq!(
+            again,
+            connection::Connected::Replaced {
+                token_id,
+                replaced_refresh_token_ciphertext: Some("c1-refresh".into())
+            }
+        );
         let stored = connection::current_token(&db, acme.id)
             .await
             .expect("token")
@@ -890,22 +896,70 @@ async fn connect_stores_the_token_setting_and_account_and_reset_replaces_in_plac
             .expect("present");
         assert_eq!(stored.access_token_ciphertext, "c2");
 
-        // A refreshed access token lands in the same row.
+        // A refreshed access token lands in the same row, while it holds the grant used.
+        let refreshed = |used, access, rotated| tokens::RefreshedSecrets {
+            used_refresh_token_ciphertext: used,
+            access_token_ciphertext: access,
+            rotated_refresh_token_ciphertext: rotated,
+        };
         assert!(
-            tokens::update_access_token(&db, acme.id, token_id, "c2-new")
-                .await
-                .expect("update")
+            tokens::save_refreshed(
+                &db,
+                acme.id,
+                token_id,
+                refreshed("c2-refresh", "c2-new", None)
+            )
+            .await
+            .expect("update")
         );
         assert!(
-            !tokens::update_access_token(&db, acme.id + 1, token_id, "x")
-                .await
-                .expect("update")
+            !tokens::save_refreshed(
+                &db,
+                acme.id + 1,
+                token_id,
+                refreshed("c2-refresh", "x", None)
+            )
+            .await
+            .expect("update")
         );
         let stored = tokens::find(&db, acme.id, token_id)
             .await
             .expect("find")
             .expect("present");
         assert_eq!(stored.access_token_ciphertext, "c2-new");
+        // A refresh made with the replaced grant (finishing after Reset Token) changes nothing.
+        assert!(
+            !tokens::save_refreshed(
+                &db,
+                acme.id,
+                token_id,
+                refreshed("c1-refresh", "stale", None)
+            )
+            .await
+            .expect("update")
+        );
+        // A rotated refresh token is stored with the access token.
+        assert!(
+            tokens::save_refreshed(
+                &db,
+                acme.id,
+                token_id,
+                refreshed("c2-refresh", "c2-newer", Some("c2-rotated"))
+            )
+            .await
+            .expect("update")
+        );
+        let stored = tokens::find(&db, acme.id, token_id)
+            .await
+            .expect("find")
+            .expect("present");
+        assert_eq!(
+            (
+                stored.access_token_ciphertext.as_str(),
+                stored.refresh_token_ciphertext.as_deref()
+            ),
+            ("c2-newer", Some("c2-rotated"))
+        );
     })
     .await;
 }

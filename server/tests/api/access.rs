@@ -106,7 +106,7 @@ async fn admin_pages_send_anonymous_visitors_to_sign_in_and_refuse_viewers() {
     let app = spawn_app().await;
     let viewer = app.sign_in("viewer").await;
     let admin = app.sign_in("admin").await;
-    let pages: Vec<String> = leptos_axum::generate_route_list(app::App)
+    let pages: Vec<String> = orgsync::web::route_list()
         .iter()
         .map(|route| route.path().to_string())
         .filter(|path| path.starts_with("/admin"))
@@ -164,4 +164,32 @@ async fn cross_origin_posts_are_refused() {
             .status()
             .is_success()
     );
+}
+
+/// Regression: building the route list renders the app with resource loading suppressed
+/// through a process-wide flag (leptos #4773), and a page render whose resource was first
+/// polled meanwhile never finished (a 408 after 30 s, 3 runs in 40). The list is built once
+/// per process now, so asking for it while pages render must not stall any render.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_the_route_list_is_asked_for() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    let asking = tokio::task::spawn_blocking(|| {
+        for _ in 0..200 {
+            assert!(!orgsync::web::route_list().is_empty());
+        }
+    });
+    for round in 0..30 {
+        let render = app.get("/admin/integrations", Some(&admin));
+        let response = tokio::time::timeout(std::time::Duration::from_secs(10), render)
+            .await
+            .unwrap_or_else(|_| panic!("render {round} stalled"));
+        assert_eq!(response.status(), StatusCode::OK, "render {round}");
+        let body = tokio::time::timeout(std::time::Duration::from_secs(10), response.text())
+            .await
+            .unwrap_or_else(|_| panic!("render {round} body stalled"))
+            .expect("body");
+        assert!(body.contains("Salesforce"), "render {round} is complete");
+    }
+    asking.await.expect("route list asked for");
 }

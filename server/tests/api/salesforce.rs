@@ -145,6 +145,24 @@ fn decrypt_stored(app: &TestApp, token: &oauth_tokens::Model) -> (SecretString, 
     (access, refresh)
 }
 
+/// Sessions built like the server's own (what the sync engine uses), on the app's store.
+fn server_sessions(app: &TestApp) -> orgsync::salesforce_sessions::SalesforceSessions {
+    let sim = app.sim.as_ref().expect("sim");
+    let cipher = Cipher::load_or_create(None, app.data_dir.path()).expect("key");
+    let oauth = salesforce::OAuthClient::new(
+        salesforce::ConnectedApp::new(
+            sim::config::DEFAULT_CLIENT_ID,
+            sim.client_secret.clone().into(),
+            &sim.base,
+            &format!("{}/auth/salesforce/callback", app.base),
+            "62.0",
+        )
+        .expect("app"),
+    )
+    .expect("oauth");
+    orgsync::salesforce_sessions::SalesforceSessions::new(oauth, app.db.clone(), cipher)
+}
+
 async fn integrations_json(app: &TestApp, cookie: &str) -> serde_json::Value {
     let response = app.post("/api/integrations_page", Some(cookie)).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -286,10 +304,23 @@ async fn viewers_and_anonymous_visitors_cannot_start_or_finish_a_sign_in() {
         .post_form("/auth/salesforce/start", None, &[("intent", "setup")])
         .await;
     assert_eq!(start.status(), StatusCode::UNAUTHORIZED);
-    let callback = app
-        .get("/auth/salesforce/callback?code=x&state=y", Some(&viewer))
+    // The callback window explains itself instead of showing a bare refusal.
+    let admin = app.sign_in("admin").await;
+    let started = sign_in_at_salesforce(&app, &admin, "setup", "approve").await;
+    let (status, body) = follow_callback(&app, &viewer, &started).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(outcome_of(&body), "not-allowed");
+    assert!(body.contains("Only organization administrators can connect Salesforce."));
+    let anonymous = app
+        .get(
+            &format!("{}?{}", started.path(), started.query().unwrap_or_default()),
+            None,
+        )
         .await;
-    assert_eq!(callback.status(), StatusCode::FORBIDDEN);
+    assert_eq!(anonymous.status(), StatusCode::BAD_REQUEST);
+    let body = anonymous.text().await.expect("body");
+    assert_eq!(outcome_of(&body), "signed-out");
+    assert!(body.contains("Your orgsync session ended before Salesforce answered"));
     nothing_stored(&app).await;
 }
 
@@ -425,21 +456,8 @@ async fn an_expired_access_token_is_refreshed_once_and_stored_encrypted() {
     assert!(control("tokens/expire-access").await.is_success());
 
     // The server's own sessions (what the sync engine uses).
-    let settings_db = app.db.clone();
     let cipher = Cipher::load_or_create(None, app.data_dir.path()).expect("key");
-    let oauth = salesforce::OAuthClient::new(
-        salesforce::ConnectedApp::new(
-            sim::config::DEFAULT_CLIENT_ID,
-            sim.client_secret.clone().into(),
-            &sim.base,
-            &format!("{}/auth/salesforce/callback", app.base),
-            "62.0",
-        )
-        .expect("app"),
-    )
-    .expect("oauth");
-    let sessions =
-        orgsync::salesforce_sessions::SalesforceSessions::new(oauth, settings_db, cipher.clone());
+    let sessions = server_sessions(&app);
     let session = sessions.session(app.org_id).await.expect("session");
     let calls: Vec<_> = (0..8)
         .map(|_| {
@@ -499,8 +517,46 @@ async fn an_expired_access_token_is_refreshed_once_and_stored_encrypted() {
 async fn no_token_or_secret_appears_in_pages_responses_or_logs() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
-    assert_eq!(connect(&app, &admin, "setup").await, "connected");
+    let sim = app.sim.as_ref().expect("sim");
+    let mut seen = Vec::new();
+    let mut secrets = vec![sim.client_secret.clone()];
+
+    // Set up, keeping what the browser saw of the start and the callback.
+    let start = app
+        .post_form(
+            "/auth/salesforce/start",
+            Some(&admin),
+            &[("intent", "setup")],
+        )
+        .await;
+    seen.push((
+        "/auth/salesforce/start".to_string(),
+        format!("{:?}", start.headers()),
+    ));
+    let callback = sign_in_at_salesforce(&app, &admin, "setup", "approve").await;
+    let (_, body) = follow_callback(&app, &admin, &callback).await;
+    assert_eq!(outcome_of(&body), "connected");
+    seen.push(("callback page".into(), body));
+    let first = salesforce_connection::current_token(&app.db, app.org_id)
+        .await
+        .expect("token")
+        .expect("stored");
+    let (first_access, first_refresh) = decrypt_stored(&app, &first);
+
+    // Reset Token, then a refresh of the new grant's access token.
     assert_eq!(connect(&app, &admin, "reset").await, "token-replaced");
+    let expired = app
+        .client
+        .post(format!("{}/__sim/tokens/expire-access", sim.base))
+        .send()
+        .await
+        .expect("expire access tokens");
+    assert!(expired.status().is_success());
+    let session = server_sessions(&app)
+        .session(app.org_id)
+        .await
+        .expect("session");
+    session.limits().await.expect("limits after a refresh");
     let token = salesforce_connection::current_token(&app.db, app.org_id)
         .await
         .expect("token")
@@ -508,16 +564,25 @@ async fn no_token_or_secret_appears_in_pages_responses_or_logs() {
     let (access, refresh) = decrypt_stored(&app, &token);
     let key =
         std::fs::read_to_string(app.data_dir.path().join("encryption.key")).expect("key file");
-    let sim = app.sim.as_ref().expect("sim");
-    let secrets = [
+    secrets.extend([
+        first_access.expose_secret().to_string(),
+        first_refresh.expose_secret().to_string(),
         access.expose_secret().to_string(),
         refresh.expose_secret().to_string(),
+        first.access_token_ciphertext.clone(),
+        first.refresh_token_ciphertext.clone().unwrap_or_default(),
         token.access_token_ciphertext.clone(),
-        sim.client_secret.clone(),
+        token.refresh_token_ciphertext.clone().unwrap_or_default(),
         key.trim().to_string(),
-    ];
+    ]);
+    // The authorization code and state travelled through the browser, but are spent: they
+    // must not be echoed anywhere either.
+    for (name, value) in callback.query_pairs() {
+        if name == "code" || name == "state" {
+            secrets.push(value.into_owned());
+        }
+    }
 
-    let mut seen = Vec::new();
     for page in [
         "/admin/integrations",
         "/admin/oauth-tokens",
@@ -544,19 +609,33 @@ async fn no_token_or_secret_appears_in_pages_responses_or_logs() {
             .expect("response");
         seen.push((function.to_string(), body));
     }
-    let tokens_page = &seen[1].1;
+    let tokens_page = &seen
+        .iter()
+        .find(|(source, _)| source == "/admin/oauth-tokens")
+        .expect("tokens page")
+        .1;
     assert!(
         tokens_page.contains("salesforce") && tokens_page.contains(&sim.username),
         "the token is listed (IN-09)"
     );
-    seen.push(("logs".into(), captured_logs()));
-    assert!(
-        seen.last()
-            .is_some_and(|(_, logs)| logs.contains("Salesforce connected")),
-        "logs were captured"
-    );
+    let disconnect = app.post("/api/disconnect_salesforce", Some(&admin)).await;
+    assert_eq!(disconnect.status(), StatusCode::OK);
+    seen.push((
+        "/api/disconnect_salesforce".into(),
+        disconnect.text().await.expect("response"),
+    ));
+    let logs = captured_logs();
+    for expected in [
+        "Salesforce connected",
+        "Salesforce token replaced",
+        "Salesforce access token refreshed",
+        "Salesforce disconnected",
+    ] {
+        assert!(logs.contains(expected), "logs were captured: {expected}");
+    }
+    seen.push(("logs".into(), logs));
     for (source, text) in &seen {
-        for secret in &secrets {
+        for secret in secrets.iter().filter(|s| s.len() >= 8) {
             assert!(
                 !text.contains(secret.as_str()),
                 "a secret appears in {source}"

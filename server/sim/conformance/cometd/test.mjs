@@ -7,10 +7,9 @@
 //   SIM_API      API version in /cometd/{v} (default 62.0)
 //   SIM_TRIGGER  shell command that makes ONE Contact change, setting Phone to
 //                `+1415555` + SIM_SEQ padded to 4 digits (run once per change, with SIM_RECORD_ID
-//                and SIM_SEQ in its environment). Without it the script POSTs to the
-//                conformance fixture's `${SIM_URL}/publish`.
-//   SIM_EXPIRE   shell command that expires every CometD client; without it and without
-//                SIM_TRIGGER the fixture's `${SIM_URL}/expire` is used, else that test is skipped.
+//                and SIM_SEQ in its environment) (required)
+//   SIM_EXPIRE   shell command that expires every CometD client; without it that test is skipped.
+// server/sim/conformance/run.sh sets all of them against `orgsync sim --tls`.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { execSync } from "node:child_process";
@@ -21,36 +20,21 @@ adapt();
 
 const SIM_URL = process.env.SIM_URL;
 const SIM_TOKEN = process.env.SIM_TOKEN;
-if (!SIM_URL || !SIM_TOKEN) {
-    throw new Error("SIM_URL and SIM_TOKEN are required");
+if (!SIM_URL || !SIM_TOKEN || !process.env.SIM_TRIGGER) {
+    throw new Error("SIM_URL, SIM_TOKEN and SIM_TRIGGER are required");
 }
 const API = process.env.SIM_API || "62.0";
 const CHANNEL = "/data/ContactChangeEvent";
-const usingFixture = !process.env.SIM_TRIGGER;
 
 let seq = 0;
 async function triggerChange() {
     seq += 1;
     const recordId = `003${String(seq).padStart(12, "0")}AAA`;
-    if (process.env.SIM_TRIGGER) {
-        execSync(process.env.SIM_TRIGGER, { stdio: "inherit", env: { ...process.env, SIM_RECORD_ID: recordId, SIM_SEQ: String(seq) } });
-        return;
-    }
-    const response = await fetch(`${SIM_URL}/publish`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ entity: "Contact", changeType: "UPDATE", recordId, fields: { Phone: `+1415555${String(seq).padStart(4, "0")}` } }),
-    });
-    assert.equal(response.status, 200, "fixture /publish");
+    execSync(process.env.SIM_TRIGGER, { stdio: "inherit", env: { ...process.env, SIM_RECORD_ID: recordId, SIM_SEQ: String(seq) } });
 }
 
-async function expireClients() {
-    if (process.env.SIM_EXPIRE) {
-        execSync(process.env.SIM_EXPIRE, { stdio: "inherit" });
-        return;
-    }
-    const response = await fetch(`${SIM_URL}/expire`, { method: "POST" });
-    assert.equal(response.status, 204, "fixture /expire");
+function expireClients() {
+    execSync(process.env.SIM_EXPIRE, { stdio: "inherit" });
 }
 
 /**
@@ -253,7 +237,7 @@ test("with the default transports the client falls back from websocket to long-p
     await client.disconnect();
 });
 
-test("an expired client re-handshakes on 403::Unknown client and resumes from its last replay id", { skip: !usingFixture && !process.env.SIM_EXPIRE }, async () => {
+test("an expired client re-handshakes on 403::Unknown client and resumes from its last replay id", { skip: !process.env.SIM_EXPIRE }, async () => {
     const client = newClient();
     client.cometd.handshake();
     await client.until((s) => s.subscribeReplies.length === 1, "subscribe reply");

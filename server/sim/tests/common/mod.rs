@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod fixture;
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -190,4 +192,83 @@ pub async fn tip(run: &Running) -> i64 {
         .await
         .expect("json");
     value["event_tip"].as_i64().unwrap_or(0)
+}
+
+// ---- CometD against the full simulator ------------------------------------------------------
+
+/// POSTs Bayeux `messages` to `/cometd/62.0` with `Authorization: Bearer {access}`; the reply
+/// array.
+pub async fn bayeux(run: &Running, access: &str, messages: Value) -> Vec<Value> {
+    bayeux_response(run, access, messages)
+        .await
+        .expect("cometd")
+        .json::<Vec<Value>>()
+        .await
+        .expect("json")
+}
+
+/// Like [`bayeux`], but the raw response (or the transport error of a dropped connection).
+pub async fn bayeux_response(
+    run: &Running,
+    access: &str,
+    messages: Value,
+) -> reqwest::Result<reqwest::Response> {
+    run.http
+        .post(format!("{}/cometd/62.0", run.base))
+        .bearer_auth(access)
+        .json(&messages)
+        .send()
+        .await
+}
+
+pub fn handshake_message() -> Value {
+    serde_json::json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling"], "id": "1"}])
+}
+
+/// A successful handshake: the client id.
+pub async fn cometd_handshake(run: &Running, access: &str) -> String {
+    let replies = bayeux(run, access, handshake_message()).await;
+    assert_eq!(replies[0]["successful"], true, "{replies:?}");
+    replies[0]["clientId"]
+        .as_str()
+        .expect("clientId")
+        .to_string()
+}
+
+/// Subscribes from the tip (`-1`); the subscribe reply.
+pub async fn cometd_subscribe(run: &Running, access: &str, client: &str, channel: &str) -> Value {
+    let message = serde_json::json!([{"channel": "/meta/subscribe", "clientId": client,
+        "subscription": channel, "id": "2", "ext": {"replay": {channel: -1}}}]);
+    bayeux(run, access, message).await.remove(0)
+}
+
+/// A `/meta/connect` that is answered at once (`advice.timeout: 0`, never held): the pending
+/// events and the connect reply (last).
+pub async fn cometd_connect(run: &Running, access: &str, client: &str) -> Vec<Value> {
+    let message = serde_json::json!([{"channel": "/meta/connect", "clientId": client,
+        "connectionType": "long-polling", "id": "3", "advice": {"timeout": 0}}]);
+    bayeux(run, access, message).await
+}
+
+/// The event messages (non-`/meta/` channels) of a reply array.
+pub fn cdc_events(replies: &[Value]) -> Vec<Value> {
+    replies
+        .iter()
+        .filter(|m| {
+            !m["channel"]
+                .as_str()
+                .unwrap_or("/meta/")
+                .starts_with("/meta/")
+        })
+        .cloned()
+        .collect()
+}
+
+/// The `/meta/connect` reply of a reply array.
+pub fn connect_reply(replies: &[Value]) -> Value {
+    replies
+        .iter()
+        .find(|m| m["channel"] == "/meta/connect")
+        .cloned()
+        .unwrap_or_else(|| panic!("no /meta/connect reply in {replies:?}"))
 }

@@ -1,5 +1,6 @@
-//! A self-contained [`StreamingOrg`] for tests and the conformance fixture: one access token,
-//! an event log, per-channel refusals, injectable faults and call counters.
+//! A self-contained [`StreamingOrg`] for the CometD tests (`tests/cometd.rs`): one access
+//! token, an event log, per-channel refusals, injectable faults and call counters. The full
+//! simulator (`sim::Simulator`, an `Org`) is tested over HTTP in `tests/streaming.rs`.
 
 use std::{
     collections::HashMap,
@@ -8,8 +9,10 @@ use std::{
 
 use serde_json::Map;
 
-use super::{StreamingFault, StreamingOrg};
-use crate::events::{ChangeType, EventLog, NewChange};
+use sim::{
+    cometd::{StreamingFault, StreamingOrg, TokenStatus},
+    events::{ChangeType, EventLog, NewChange},
+};
 
 /// An org whose only valid access token is `token`.
 pub struct FixtureOrg {
@@ -88,14 +91,17 @@ impl StreamingOrg for FixtureOrg {
         &self.log
     }
 
-    fn authenticate(&self, authorization: Option<&str>) -> bool {
-        let Some(value) = authorization else {
-            return false;
-        };
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("OAuth "));
-        token.is_some_and(|token| token.trim() == self.token)
+    fn authenticate(&self, authorization: Option<&str>) -> TokenStatus {
+        let token = authorization.and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("OAuth "))
+        });
+        if token.is_some_and(|token| token.trim() == self.token) {
+            TokenStatus::Valid
+        } else {
+            TokenStatus::Invalid
+        }
     }
 
     fn cdc_refusal(&self, channel: &str) -> Option<String> {
