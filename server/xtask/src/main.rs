@@ -248,17 +248,28 @@ fn build_site(root: &Path, tools: &Tools) -> Result<()> {
         .arg(&wasm))?;
     fs::remove_file(staging.join(format!("{OUTPUT_NAME}_bg.wasm"))).map_err(|e| e.to_string())?;
 
-    // Replace the site in one go, so the server never embeds half of it.
-    let _ = fs::remove_dir_all(&site);
-    fs::create_dir_all(&site).map_err(|e| e.to_string())?;
-    copy_dir(&root.join("public"), &site)?;
-    fs::rename(&staging, &pkg)
-        .map_err(|e| format!("cannot move the bundle into {}: {e}", pkg.display()))?;
+    // The whole new site, beside the current one.
+    let next = root.join("target/site-next");
+    let _ = fs::remove_dir_all(&next);
+    fs::create_dir_all(&next).map_err(|e| e.to_string())?;
+    copy_dir(&root.join("public"), &next)?;
+    fs::rename(&staging, next.join("pkg"))
+        .map_err(|e| format!("cannot move the bundle into {}: {e}", next.display()))?;
     fs::copy(
         root.join("style/main.css"),
-        pkg.join(format!("{OUTPUT_NAME}.css")),
+        next.join("pkg").join(format!("{OUTPUT_NAME}.css")),
     )
     .map_err(|e| format!("cannot copy style/main.css: {e}"))?;
+    // Replace the site in one go, so the server never embeds half of it; an identical site is
+    // left untouched, so the server (which embeds it) is not rebuilt for nothing.
+    if same_tree(&next, &site) {
+        fs::remove_dir_all(&next).map_err(|e| e.to_string())?;
+        println!("xtask: the site is unchanged");
+    } else {
+        let _ = fs::remove_dir_all(&site);
+        fs::rename(&next, &site)
+            .map_err(|e| format!("cannot move the site into {}: {e}", site.display()))?;
+    }
 
     let wasm = pkg.join(format!("{OUTPUT_NAME}.wasm"));
     let raw = fs::metadata(&wasm).map_err(|e| e.to_string())?.len();
@@ -274,6 +285,29 @@ fn build_site(root: &Path, tools: &Tools) -> Result<()> {
         gz.trim().parse::<u64>().unwrap_or(0) / 1024
     );
     Ok(())
+}
+
+/// True when both folders hold the same files with the same bytes.
+fn same_tree(a: &Path, b: &Path) -> bool {
+    fn files(dir: &Path, base: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) -> std::io::Result<()> {
+        for entry in fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                files(&path, base, out)?;
+            } else {
+                let relative = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
+                out.push((relative, fs::read(&path)?));
+            }
+        }
+        Ok(())
+    }
+    let listing = |dir: &Path| {
+        let mut out = Vec::new();
+        files(dir, dir, &mut out).ok()?;
+        out.sort();
+        Some(out)
+    };
+    matches!((listing(a), listing(b)), (Some(x), Some(y)) if x == y)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
