@@ -355,16 +355,7 @@ async fn expire_clients_over_http_answers_403_unknown_client_with_handshake_advi
     );
     let subscribe = cometd_subscribe(&run, &access, &client, "/data/LeadChangeEvent").await;
     assert_eq!(subscribe["error"], "403::Unknown client");
-    let org: Value = run
-        .http
-        .get(format!("{}/__sim/org", run.base))
-        .send()
-        .await
-        .expect("org")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(org["cometd_clients"], 0);
+    assert_eq!(org_state(&run).await["cometd_clients"], 0);
     // Re-handshaking works.
     let again = cometd_handshake(&run, &access).await;
     assert_ne!(again, client);

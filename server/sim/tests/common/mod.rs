@@ -181,17 +181,20 @@ pub async fn events(run: &Running, after: i64) -> Vec<Value> {
     value["events"].as_array().cloned().unwrap_or_default()
 }
 
-pub async fn tip(run: &Running) -> i64 {
-    let value: Value = run
-        .http
+/// `GET /__sim/org`: edition, CDC selection, token lifetimes, event tip, CometD clients.
+pub async fn org_state(run: &Running) -> Value {
+    run.http
         .get(format!("{}/__sim/org", run.base))
         .send()
         .await
         .expect("org")
         .json()
         .await
-        .expect("json");
-    value["event_tip"].as_i64().unwrap_or(0)
+        .expect("json")
+}
+
+pub async fn tip(run: &Running) -> i64 {
+    org_state(run).await["event_tip"].as_i64().unwrap_or(0)
 }
 
 // ---- CometD against the full simulator ------------------------------------------------------
