@@ -23,13 +23,23 @@ pub fn open_sign_in_window() {
     }
 }
 
-/// Reloads `page` with the outcome when the sign-in window reports one.
+/// Reloads `page` with the outcome when the sign-in window reports one, while `page` is the
+/// page shown. One listener per browser tab: visiting the page again (client-side
+/// navigation) does not add another.
 pub fn reload_when_sign_in_completes(page: &'static str) {
     #[cfg(feature = "hydrate")]
     {
+        use std::cell::Cell;
+
         use leptos::wasm_bindgen::{JsCast, closure::Closure};
         use web_sys::{BroadcastChannel, MessageEvent};
 
+        thread_local! {
+            static LISTENING: Cell<bool> = const { Cell::new(false) };
+        }
+        if LISTENING.with(|listening| listening.replace(true)) {
+            return;
+        }
         let Ok(channel) = BroadcastChannel::new(SALESFORCE_SIGN_IN_WINDOW) else {
             return;
         };
@@ -40,14 +50,19 @@ pub fn reload_when_sign_in_completes(page: &'static str) {
             if crate::types::SalesforceOutcome::from_code(&code).is_none() {
                 return;
             }
-            if let Some(window) = web_sys::window() {
-                let _ = window
-                    .location()
-                    .assign(&format!("{page}?salesforce={code}"));
+            let Some(window) = web_sys::window() else {
+                return;
+            };
+            // Elsewhere in the app nothing moves; the page shows the new state when visited.
+            if window.location().pathname().ok().as_deref() != Some(page) {
+                return;
             }
+            let _ = window
+                .location()
+                .assign(&format!("{page}?salesforce={code}"));
         });
         channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        // The listener lives as long as the page: the page reloads when it fires.
+        // The listener lives as long as the tab (installed once, see above).
         on_message.forget();
         std::mem::forget(channel);
     }

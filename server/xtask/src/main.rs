@@ -91,10 +91,14 @@ fn test(root: &Path) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // `app` too: its browser-only code (feature `hydrate`, which `frontend` turns on) is not
+    // linted by the host pass above.
     run(cargo(root).args([
         "clippy",
         "--package",
         "frontend",
+        "--package",
+        "app",
         "--target",
         "wasm32-unknown-unknown",
         "--profile",
