@@ -32,6 +32,40 @@ pub fn verify_password(password: &str, stored_hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Password hashes computed at once, at most. Each argon2 run takes about 19 MiB and tens of
+/// milliseconds of CPU, and sign-in is public: more at once would only queue on the CPU while
+/// holding memory.
+const CONCURRENT_HASHES: usize = 2;
+
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(CONCURRENT_HASHES));
+
+/// Runs an argon2 computation off the async workers, a bounded number at a time.
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, HashError> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| HashError(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| HashError(e.to_string()))
+}
+
+/// [`verify_password`] for request handlers.
+pub async fn verify_password_async(
+    password: String,
+    stored_hash: String,
+) -> Result<bool, HashError> {
+    off_thread(move || verify_password(&password, &stored_hash)).await
+}
+
+/// [`hash_password`] for request handlers.
+pub async fn hash_password_async(password: String) -> Result<String, HashError> {
+    off_thread(move || hash_password(&password)).await?
+}
+
 /// A hash to verify against when the username does not exist, so that a wrong username
 /// takes as long as a wrong password (no user enumeration by timing).
 pub fn decoy_hash() -> &'static str {

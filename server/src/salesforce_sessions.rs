@@ -8,7 +8,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use salesforce::{OAuthClient, Session, TokenStore};
+use salesforce::{OAuthClient, Session, TokenStore, TokenStoreError};
 use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
 use tokio::sync::Mutex;
@@ -120,7 +120,7 @@ struct StoredToken {
 }
 
 impl StoredToken {
-    fn encrypt(&self, secret: &SecretString, column: &str) -> Result<String, String> {
+    fn encrypt(&self, secret: &SecretString, column: &str) -> Result<String, TokenStoreError> {
         self.cipher
             .encrypt(
                 secret,
@@ -129,7 +129,7 @@ impl StoredToken {
                     organization_id: self.organization_id,
                 },
             )
-            .map_err(|e| e.to_string())
+            .map_err(|e| TokenStoreError::Failed(e.to_string()))
     }
 }
 
@@ -139,7 +139,8 @@ impl TokenStore for StoredToken {
         &self,
         access_token: &SecretString,
         rotated_refresh_token: Option<&SecretString>,
-    ) -> Result<(), String> {
+    ) -> Result<(), TokenStoreError> {
+        let failed = |e: &dyn std::fmt::Display| TokenStoreError::Failed(e.to_string());
         let access = self.encrypt(access_token, ACCESS_TOKEN_COLUMN)?;
         let rotated = rotated_refresh_token
             .map(|token| self.encrypt(token, REFRESH_TOKEN_COLUMN))
@@ -147,7 +148,7 @@ impl TokenStore for StoredToken {
         let used = self
             .refresh_token_ciphertext
             .lock()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| failed(&e))?
             .clone();
         let updated = store::oauth_tokens::save_refreshed(
             &self.db,
@@ -160,17 +161,15 @@ impl TokenStore for StoredToken {
             },
         )
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| failed(&e))?;
         if !updated {
-            return Err(
-                "the stored Salesforce token changed meanwhile (Reset Token or Disconnect)".into(),
-            );
+            return Err(TokenStoreError::Replaced);
         }
         if let Some(rotated) = rotated {
             *self
                 .refresh_token_ciphertext
                 .lock()
-                .map_err(|e| e.to_string())? = rotated;
+                .map_err(|e| failed(&e))? = rotated;
         }
         Ok(())
     }

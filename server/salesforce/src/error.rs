@@ -44,9 +44,6 @@ pub enum SalesforceError {
     /// The answer was not what the API documents.
     #[error("Salesforce sent an unexpected answer: {0}")]
     Decode(String),
-    /// A refreshed access token could not be saved.
-    #[error("the refreshed Salesforce token could not be saved: {0}")]
-    TokenStore(String),
 }
 
 impl SalesforceError {

@@ -19,4 +19,4 @@ pub use config::{ApiVersion, ConfigError, ConnectedApp};
 pub use error::{OAuthError, SalesforceError};
 pub use identity::Identity;
 pub use oauth::{AuthorizationStart, Grant, OAuthClient, Prompt};
-pub use session::{QueryPage, Session, TokenStore};
+pub use session::{QueryPage, Session, TokenStore, TokenStoreError};

@@ -25,14 +25,38 @@ use crate::{
 #[async_trait::async_trait]
 pub trait TokenStore: Send + Sync {
     /// The new access token and, when the connected app rotates refresh tokens, the new
-    /// refresh token. An error means the stored grant changed meanwhile (Reset Token,
-    /// Disconnect) or could not be written: the refreshed token is then not used.
+    /// refresh token.
     async fn save_refreshed(
         &self,
         access_token: &SecretString,
         rotated_refresh_token: Option<&SecretString>,
-    ) -> Result<(), String>;
+    ) -> Result<(), TokenStoreError>;
 }
+
+/// Why refreshed tokens were not saved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenStoreError {
+    /// The stored grant is no longer the one this session refreshes (Reset Token or
+    /// Disconnect happened meanwhile): the session is over.
+    #[error("the stored Salesforce token was replaced or removed meanwhile")]
+    Replaced,
+    /// The write failed (database unreachable...): worth trying again.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// OAuth errors of a refresh that no retry fixes: only a new sign-in helps. Others
+/// (`unknown_error`, `rate_limit_exceeded`...) are passing.
+const PERMANENT_REFRESH_ERRORS: &[&str] = &[
+    "invalid_grant",
+    "invalid_client",
+    "invalid_client_id",
+    "invalid_client_credentials",
+    "unauthorized_client",
+    "inactive_user",
+    "inactive_org",
+    "invalid_app_access",
+];
 
 /// One page of a SOQL query.
 #[derive(Debug, Clone, Deserialize)]
@@ -215,10 +239,31 @@ impl Session {
         };
         match self.oauth.refresh(&refresh_token).await {
             Ok(grant) => {
-                self.store
+                let saved = self
+                    .store
                     .save_refreshed(&grant.access_token, grant.refresh_token.as_ref())
-                    .await
-                    .map_err(SalesforceError::TokenStore)?;
+                    .await;
+                match saved {
+                    Ok(()) => {}
+                    Err(TokenStoreError::Replaced) => {
+                        // The new grant belongs to nobody now: end it at Salesforce too.
+                        let orphan = grant.refresh_token.as_ref().unwrap_or(&grant.access_token);
+                        if let Err(error) = self.oauth.revoke(orphan).await {
+                            tracing::warn!(%error, "could not revoke a refreshed token nobody stores");
+                        }
+                        let reason =
+                            "the Salesforce connection was reset or disconnected meanwhile"
+                                .to_string();
+                        self.access.write().await.dead = Some(reason.clone());
+                        return Err(SalesforceError::Authentication(reason));
+                    }
+                    // The grant is valid: keep using it (a rotated refresh token would be lost
+                    // otherwise) and store it with the next refresh.
+                    Err(TokenStoreError::Failed(error)) => tracing::error!(
+                        %error,
+                        "the refreshed Salesforce token could not be saved; using it anyway"
+                    ),
+                }
                 let mut access = self.access.write().await;
                 access.token = grant.access_token;
                 if let Some(rotated) = grant.refresh_token {
@@ -228,18 +273,22 @@ impl Session {
                 tracing::info!(instance = %self.instance_url, "Salesforce access token refreshed");
                 Ok(())
             }
-            // Any OAuth error (invalid_grant, invalid_client, inactive_user, inactive_org...)
-            // means these credentials will not work again: only a new sign-in helps.
-            Err(error @ OAuthError::Rejected { .. }) => {
+            Err(OAuthError::Rejected { error, description })
+                if PERMANENT_REFRESH_ERRORS.contains(&error.as_str()) =>
+            {
                 let reason = format!(
-                    "the refresh token was refused ({error}); run Reset Token on the Integrations page"
+                    "the refresh token was refused ({}); run Reset Token on the Integrations page",
+                    printable(&format!(
+                        "{error}{}",
+                        description.map(|d| format!(": {d}")).unwrap_or_default()
+                    ))
                 );
                 self.access.write().await.dead = Some(reason.clone());
                 Err(SalesforceError::Authentication(reason))
             }
-            Err(error) => Err(SalesforceError::Transport(format!(
+            Err(error) => Err(SalesforceError::Transport(printable(&format!(
                 "the access token could not be refreshed: {error}"
-            ))),
+            )))),
         }
     }
 
@@ -302,6 +351,15 @@ fn first_error(text: &str) -> Option<(String, String)> {
         Body::One(error) => error,
     };
     Some((error.error_code, error.message))
+}
+
+/// Text from Salesforce made fit for a log line and an admin's screen: printable ASCII, at
+/// most 200 characters.
+fn printable(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .take(200)
+        .collect()
 }
 
 /// `api-usage=25/15000` → (25, 15000).

@@ -8,6 +8,7 @@ use std::sync::{
 
 use salesforce::{
     ConnectedApp, OAuthClient, OAuthError, Prompt, SalesforceError, Session, TokenStore,
+    TokenStoreError,
 };
 use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
@@ -100,6 +101,10 @@ impl Sim {
     }
 
     async fn token_calls(&self) -> u64 {
+        self.endpoint_calls("oauth/token").await
+    }
+
+    async fn endpoint_calls(&self, endpoint: &str) -> u64 {
         let counters: serde_json::Value = self
             .http
             .get(format!("{}/__sim/counters", self.base))
@@ -109,7 +114,7 @@ impl Sim {
             .json()
             .await
             .expect("json");
-        counters["endpoints"]["oauth/token"].as_u64().unwrap_or(0)
+        counters["endpoints"][endpoint].as_u64().unwrap_or(0)
     }
 }
 
@@ -124,6 +129,8 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 struct CountingStore {
     saved: AtomicUsize,
     last: std::sync::Mutex<Option<String>>,
+    /// Answer as if Reset Token or Disconnect replaced the stored grant meanwhile.
+    replaced: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait::async_trait]
@@ -132,9 +139,15 @@ impl TokenStore for CountingStore {
         &self,
         access_token: &SecretString,
         _rotated_refresh_token: Option<&SecretString>,
-    ) -> Result<(), String> {
+    ) -> Result<(), TokenStoreError> {
+        if self.replaced.load(Ordering::SeqCst) {
+            return Err(TokenStoreError::Replaced);
+        }
         self.saved.fetch_add(1, Ordering::SeqCst);
-        *self.last.lock().map_err(|e| e.to_string())? =
+        *self
+            .last
+            .lock()
+            .map_err(|e| TokenStoreError::Failed(e.to_string()))? =
             Some(access_token.expose_secret().to_string());
         Ok(())
     }
@@ -385,4 +398,52 @@ async fn a_refresh_that_cannot_reach_salesforce_is_transient_and_retried_on_the_
         .await
         .expect("limits after the fault cleared");
     assert_eq!(store.saved.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_passing_oauth_error_on_refresh_is_transient() {
+    let sim = start_sim().await;
+    let store = Arc::new(CountingStore::default());
+    let session = connected_session(&sim, store.clone()).await;
+    sim.control("tokens/expire-access").await;
+    sim.fault(serde_json::json!({
+        "endpoint": "oauth/token", "kind": "fail", "status": 400,
+        "error_code": "unknown_error", "message": "retry your request", "count": 1
+    }))
+    .await;
+
+    let first = session.limits().await.err();
+    assert!(
+        matches!(first, Some(SalesforceError::Transport(ref m)) if m.contains("unknown_error")),
+        "{first:?}"
+    );
+    session.limits().await.expect("the next call refreshes");
+    assert_eq!(store.saved.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_refresh_for_a_grant_replaced_meanwhile_is_revoked_and_ends_the_session() {
+    let sim = start_sim().await;
+    let store = Arc::new(CountingStore::default());
+    let session = connected_session(&sim, store.clone()).await;
+    sim.control("tokens/expire-access").await;
+    store.replaced.store(true, Ordering::SeqCst);
+    let revokes_before = sim.endpoint_calls("oauth/revoke").await;
+
+    let error = session.limits().await.err();
+    assert!(
+        matches!(error, Some(SalesforceError::Authentication(ref m)) if m.contains("reset or disconnected")),
+        "{error:?}"
+    );
+    assert_eq!(
+        sim.endpoint_calls("oauth/revoke").await - revokes_before,
+        1,
+        "the orphaned grant is revoked"
+    );
+    let token_calls = sim.token_calls().await;
+    assert!(matches!(
+        session.limits().await,
+        Err(SalesforceError::Authentication(_))
+    ));
+    assert_eq!(sim.token_calls().await, token_calls, "no further refresh");
 }

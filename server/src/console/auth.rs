@@ -41,13 +41,9 @@ impl Console {
             Some(user) => (Some(user.id), user.password_hash),
             None => (None, credentials::decoy_hash().to_string()),
         };
-        // argon2 takes tens of milliseconds of CPU: off the async workers.
-        let password = password.to_string();
-        let matches = tokio::task::spawn_blocking(move || {
-            credentials::verify_password(&password, &stored_hash)
-        })
-        .await
-        .map_err(log_internal)?;
+        let matches = credentials::verify_password_async(password.to_string(), stored_hash)
+            .await
+            .map_err(log_internal)?;
         match user_id {
             Some(user_id) if matches => self.open_session(user_id).await,
             _ => Err(FormError::InvalidCredentials),
@@ -156,10 +152,8 @@ impl Console {
         store::organizations::set_flag(&self.db, org.id, INTEGRATIONS_FLAG, true)
             .await
             .map_err(log_internal)?;
-        let password = form.password.clone();
-        let hash = tokio::task::spawn_blocking(move || credentials::hash_password(&password))
+        let hash = credentials::hash_password_async(form.password.clone())
             .await
-            .map_err(log_internal)?
             .map_err(log_internal)?;
         let user = store::users::create(
             &self.db,

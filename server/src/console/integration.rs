@@ -160,9 +160,16 @@ impl Console {
             stored,
             Ok(SalesforceOutcome::Connected | SalesforceOutcome::TokenReplaced)
         ) {
-            // Nothing was stored: the new grant must not stay alive at Salesforce either.
+            // Nothing was stored: the new grant must not stay alive at Salesforce either,
+            // unless Salesforce handed out the refresh token the connection already uses.
             let token = grant.refresh_token.as_ref().unwrap_or(&grant.access_token);
-            revoke_best_effort(&integration.oauth, token).await;
+            let in_use = self.stored_refresh_token(admin.organization_id).await;
+            let same = in_use
+                .as_ref()
+                .is_some_and(|current| current.expose_secret() == token.expose_secret());
+            if !same {
+                revoke_best_effort(&integration.oauth, token).await;
+            }
         }
         integration.sessions.forget(admin.organization_id).await;
         stored
@@ -279,6 +286,21 @@ impl Console {
             }
         }
         Ok(SalesforceOutcome::Disconnected)
+    }
+
+    /// The organization's stored refresh token, if it has one that decrypts.
+    async fn stored_refresh_token(&self, organization_id: i64) -> Option<SecretString> {
+        let token = salesforce_connection::current_token(&self.db, organization_id)
+            .await
+            .map_err(|error| tracing::warn!(?error, "could not read the stored Salesforce token"))
+            .ok()??;
+        let context = SecretContext {
+            column: REFRESH_TOKEN_COLUMN,
+            organization_id,
+        };
+        self.cipher
+            .decrypt(token.refresh_token_ciphertext.as_deref()?, &context)
+            .ok()
     }
 
     /// Revokes a refresh token that was removed from the store (best effort), unless it is
