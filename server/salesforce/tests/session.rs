@@ -358,7 +358,7 @@ impl Sim {
 }
 
 #[tokio::test]
-async fn a_refresh_refused_for_any_oauth_reason_is_an_authentication_error() {
+async fn a_refresh_refused_as_invalid_client_is_an_authentication_error() {
     let sim = start_sim().await;
     let store = Arc::new(CountingStore::default());
     let session = connected_session(&sim, store.clone()).await;
