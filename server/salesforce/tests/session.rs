@@ -357,18 +357,29 @@ impl Sim {
     }
 }
 
-#[tokio::test]
-async fn a_refresh_refused_as_invalid_client_is_an_authentication_error() {
+/// A connected session whose access token expired, and whose next refresh meets `fault`.
+async fn expired_session_meeting(fault: serde_json::Value) -> (Sim, Arc<CountingStore>, Session) {
     let sim = start_sim().await;
     let store = Arc::new(CountingStore::default());
     let session = connected_session(&sim, store.clone()).await;
     sim.control("tokens/expire-access").await;
-    // The connected app was deleted or its secret changed: not a passing fault.
-    sim.fault(serde_json::json!({
+    sim.fault(fault).await;
+    (sim, store, session)
+}
+
+/// The token endpoint answers the next call with this OAuth error.
+fn token_error(error_code: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({
         "endpoint": "oauth/token", "kind": "fail", "status": 400,
-        "error_code": "invalid_client", "message": "invalid client credentials", "count": 1
-    }))
-    .await;
+        "error_code": error_code, "message": message, "count": 1
+    })
+}
+
+#[tokio::test]
+async fn a_refresh_refused_as_invalid_client_is_an_authentication_error() {
+    // The connected app was deleted or its secret changed: not a passing fault.
+    let (_sim, store, session) =
+        expired_session_meeting(token_error("invalid_client", "invalid client credentials")).await;
 
     let error = session.limits().await.err();
     assert!(
@@ -380,12 +391,10 @@ async fn a_refresh_refused_as_invalid_client_is_an_authentication_error() {
 
 #[tokio::test]
 async fn a_refresh_that_cannot_reach_salesforce_is_transient_and_retried_on_the_next_call() {
-    let sim = start_sim().await;
-    let store = Arc::new(CountingStore::default());
-    let session = connected_session(&sim, store.clone()).await;
-    sim.control("tokens/expire-access").await;
-    sim.fault(serde_json::json!({"endpoint": "oauth/token", "kind": "drop", "count": 1}))
-        .await;
+    let (_sim, store, session) = expired_session_meeting(
+        serde_json::json!({"endpoint": "oauth/token", "kind": "drop", "count": 1}),
+    )
+    .await;
 
     let first = session.limits().await.err();
     assert!(
@@ -402,15 +411,8 @@ async fn a_refresh_that_cannot_reach_salesforce_is_transient_and_retried_on_the_
 
 #[tokio::test]
 async fn a_passing_oauth_error_on_refresh_is_transient() {
-    let sim = start_sim().await;
-    let store = Arc::new(CountingStore::default());
-    let session = connected_session(&sim, store.clone()).await;
-    sim.control("tokens/expire-access").await;
-    sim.fault(serde_json::json!({
-        "endpoint": "oauth/token", "kind": "fail", "status": 400,
-        "error_code": "unknown_error", "message": "retry your request", "count": 1
-    }))
-    .await;
+    let (_sim, store, session) =
+        expired_session_meeting(token_error("unknown_error", "retry your request")).await;
 
     let first = session.limits().await.err();
     assert!(
