@@ -6,6 +6,9 @@
 
 use leptos::prelude::*;
 
+mod org_syncs;
+pub use org_syncs::*;
+
 use crate::{
     error::AppError,
     types::{CampaignView, IntegrationsView, OAuthTokenView, SessionView},
@@ -29,6 +32,11 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("/api/oauth_tokens_page", Access::Admin),
     ("/api/campaigns_page", Access::Admin),
     ("/api/disconnect_salesforce", Access::Admin),
+    ("/api/sync_settings", Access::Admin),
+    ("/api/add_org_sync", Access::Admin),
+    ("/api/save_org_sync", Access::Admin),
+    ("/api/test_org_sync", Access::Admin),
+    ("/api/remove_org_sync", Access::Admin),
 ];
 
 /// The signed-in user's name, role and organization (for the top bar and navigation).

@@ -1,11 +1,15 @@
-//! Browser-only glue for the Salesforce sign-in window. On the server these do nothing.
+//! Browser-only glue: the Salesforce sign-in window, the live status stream and alerts. On
+//! the server these do nothing.
 //!
 //! The sign-in runs in a window named [`SALESFORCE_SIGN_IN_WINDOW`]. Its last page (the
 //! callback) announces the outcome code on a `BroadcastChannel` of the same name; the
 //! Integrations page listens and reloads itself with `?salesforce=<code>`. A channel rather
 //! than `window.opener`: Salesforce's pages may sever the opener link.
 
-use crate::types::SALESFORCE_SIGN_IN_WINDOW;
+use crate::types::{SALESFORCE_SIGN_IN_WINDOW, STATUS_EVENT_NAME, StatusEvent};
+
+/// The server-sent events stream of Org Sync status changes (ST-05).
+const STATUS_EVENTS_PATH: &str = "/api/events";
 
 /// Opens (or focuses) the sign-in popup, so the Set up form posts into a real popup window
 /// that the callback page may close again.
@@ -68,4 +72,71 @@ pub fn reload_when_sign_in_completes(page: &'static str) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (page, SALESFORCE_SIGN_IN_WINDOW);
+}
+
+/// Shows a browser alert (Test's answer, OS-08).
+pub fn alert(message: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(window) = web_sys::window() {
+            let _ = window.alert_with_message(message);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = message;
+}
+
+/// Follows the live status stream (ST-05): calls `on_event` with every [`StatusEvent`] the
+/// server sends under [`STATUS_EVENT_NAME`], until the reactive owner this is called in is
+/// cleaned up (the page is left), which closes the stream. Call it from an `Effect`.
+///
+/// `EventSource` reconnects by itself after a network error or a server restart and sends
+/// `Last-Event-ID`, so the server can replay what was missed. One stream per tab: a new call
+/// closes the previous stream.
+pub fn follow_status_events(on_event: impl Fn(StatusEvent) + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        use std::cell::RefCell;
+
+        use leptos::{
+            prelude::on_cleanup,
+            wasm_bindgen::{JsCast, closure::Closure},
+        };
+        use web_sys::{EventSource, MessageEvent};
+
+        type Listener = Closure<dyn FnMut(MessageEvent)>;
+        thread_local! {
+            static STREAM: RefCell<Option<(EventSource, Listener)>> = const { RefCell::new(None) };
+        }
+        fn close() {
+            if let Some((source, _listener)) = STREAM.with(|stream| stream.borrow_mut().take()) {
+                source.close();
+            }
+        }
+
+        close();
+        let Ok(source) = EventSource::new(STATUS_EVENTS_PATH) else {
+            return;
+        };
+        let listener = Listener::new(move |message: MessageEvent| {
+            let Some(data) = message.data().as_string() else {
+                return;
+            };
+            // An event this page does not know (a newer server) is skipped, not fatal.
+            if let Ok(event) = leptos::serde_json::from_str::<StatusEvent>(&data) {
+                on_event(event);
+            }
+        });
+        if source
+            .add_event_listener_with_callback(STATUS_EVENT_NAME, listener.as_ref().unchecked_ref())
+            .is_err()
+        {
+            source.close();
+            return;
+        }
+        STREAM.with(|stream| *stream.borrow_mut() = Some((source, listener)));
+        on_cleanup(close);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (on_event, STATUS_EVENTS_PATH, STATUS_EVENT_NAME);
 }

@@ -8,7 +8,10 @@ use std::sync::Arc;
 
 use crate::{
     error::AppError,
-    types::{CampaignView, IntegrationsView, OAuthTokenView, Role, SalesforceOutcome, SessionView},
+    types::{
+        CampaignView, IntegrationsView, OAuthTokenView, OrgSyncView, Role, SalesforceOutcome,
+        SessionView, SyncMethod, SyncObject, SyncSettingsView, TestOutcome,
+    },
 };
 
 /// The signed-in user behind a request.
@@ -65,13 +68,61 @@ pub trait Console: Send + Sync {
     async fn disconnect_salesforce(&self, caller: &Caller) -> Result<SalesforceOutcome, AppError>;
 }
 
+/// What an administrator asks of an Org Sync row (OS-03, OS-05).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncSettingsForm {
+    pub method: SyncMethod,
+    /// Minutes; required for REST Polling, ignored for CDC.
+    pub interval_minutes: Option<u32>,
+    pub enabled: bool,
+}
+
+/// The Org Syncs feature: the Sync Settings modal's operations (administrators, `integrations`
+/// flag on). Every method checks the caller itself.
+#[async_trait::async_trait]
+pub trait OrgSyncConsole: Send + Sync {
+    /// The modal's rows, the objects still addable and the API usage (OS-01).
+    async fn sync_settings(&self, caller: &Caller) -> Result<SyncSettingsView, AppError>;
+    /// Add object: created disabled, with CDC (OS-02).
+    async fn add_org_sync(
+        &self,
+        caller: &Caller,
+        object: SyncObject,
+    ) -> Result<OrgSyncView, AppError>;
+    /// Save on a row: method, interval and enable state (OS-03, OS-05).
+    async fn save_org_sync(
+        &self,
+        caller: &Caller,
+        id: i64,
+        form: SyncSettingsForm,
+    ) -> Result<OrgSyncView, AppError>;
+    /// The remove (x) icon, after the confirm (OS-07).
+    async fn remove_org_sync(&self, caller: &Caller, id: i64) -> Result<(), AppError>;
+    /// Test: `SELECT Id FROM <Object> LIMIT 1` (OS-08); never touches the circuit (OS-09).
+    async fn test_org_sync(&self, caller: &Caller, id: i64) -> Result<TestOutcome, AppError>;
+}
+
 /// The console as provided in Leptos context.
 pub type SharedConsole = Arc<dyn Console>;
 
+/// The Org Syncs console as provided in Leptos context.
+pub type SharedOrgSyncConsole = Arc<dyn OrgSyncConsole>;
+
 /// The console and the caller of the current server-function call.
 pub async fn console_and_caller() -> Result<(SharedConsole, Caller), AppError> {
-    let console = leptos::prelude::use_context::<SharedConsole>().ok_or_else(|| {
-        tracing_missing("console");
+    from_context_with_caller::<SharedConsole>("console").await
+}
+
+/// The Org Syncs console and the caller of the current server-function call.
+pub async fn org_syncs_and_caller() -> Result<(SharedOrgSyncConsole, Caller), AppError> {
+    from_context_with_caller::<SharedOrgSyncConsole>("Org Syncs console").await
+}
+
+async fn from_context_with_caller<T: Clone + 'static>(
+    what: &str,
+) -> Result<(T, Caller), AppError> {
+    let console = leptos::prelude::use_context::<T>().ok_or_else(|| {
+        tracing_missing(what);
         AppError::Internal
     })?;
     let caller = leptos_axum::extract::<axum::Extension<Caller>>()

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod org_syncs;
+pub use org_syncs::*;
+
 /// What a signed-in user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
@@ -42,6 +45,8 @@ pub struct SessionView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntegrationsView {
     pub salesforce: SalesforceCardView,
+    /// The status summary below the card's buttons (IN-08), in object order.
+    pub syncs: Vec<OrgSyncView>,
 }
 
 /// The Salesforce card's state.

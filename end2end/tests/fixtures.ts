@@ -90,6 +90,19 @@ export function uniquePassword(): string {
 }
 
 /**
+ * The sync engine's timings in tests, much shorter than the product's: one "minute" of a
+ * polling interval lasts a second (a 5 min interval polls every 5 s), the circuit breaker's
+ * first cool-down lasts `CIRCUIT_COOLDOWN_SECS`, and a CDC sync retries after a second.
+ */
+export const POLL_UNIT_SECS = 1;
+export const CIRCUIT_COOLDOWN_SECS = 12;
+const SYNC_TIMINGS: Record<string, string> = {
+  ORGSYNC_SYNC_POLL_UNIT_SECS: String(POLL_UNIT_SECS),
+  ORGSYNC_SYNC_CIRCUIT_COOLDOWN_SECS: String(CIRCUIT_COOLDOWN_SECS),
+  ORGSYNC_SYNC_CDC_RETRY_SECS: "1",
+};
+
+/**
  * The environment for every orgsync process we start: ours, minus any `ORGSYNC_*` setting
  * (a developer's `ORGSYNC_DATABASE_URL` or `ORGSYNC_DEMO` must never reach the test server),
  * plus `RUST_LOG=info` and whatever `extra` adds.
@@ -214,6 +227,20 @@ export class Simulator {
     return text ? JSON.parse(text) : null;
   }
 
+  /**
+   * Makes an endpoint misbehave (server/sim/README.md "Control API"), for example
+   * `{ endpoint: "query", kind: "fail", status: 503, error_code: "SERVER_UNAVAILABLE", message: "…" }`;
+   * without `count` until `clearFaults()`.
+   */
+  async fault(fault: Record<string, unknown>): Promise<void> {
+    await this.control("faults", { body: fault });
+  }
+
+  /** Removes every fault. */
+  async clearFaults(): Promise<void> {
+    await this.control("faults", { method: "DELETE" });
+  }
+
   /** The number of calls each simulated endpoint received. */
   async counters(): Promise<Record<string, number>> {
     const body = (await this.control("counters", { method: "GET" })) as { endpoints: Record<string, number> };
@@ -268,6 +295,7 @@ export class OrgsyncServer {
         ORGSYNC_SALESFORCE_CLIENT_ID: Simulator.CLIENT_ID,
         ORGSYNC_SALESFORCE_CLIENT_SECRET: Simulator.CLIENT_SECRET,
         ORGSYNC_SALESFORCE_LOGIN_URL: sim.baseURL,
+        ...SYNC_TIMINGS,
       }),
       stdio: ["ignore", "pipe", "pipe"],
     });

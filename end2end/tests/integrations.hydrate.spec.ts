@@ -44,8 +44,8 @@ test("IN-03 IN-04 Set up signs in through a popup and shows the connected panel"
   await openIntegrations(page);
   await expect(card(page).getByText("Not connected")).toBeVisible();
   await expect(card(page).getByRole("button", { name: "Set up" })).toBeVisible();
-  // Until the Sync Settings modal exists, its button is not shown (no dead buttons).
-  await expect(card(page).getByRole("button", { name: "Sync Settings" })).toHaveCount(0);
+  // Sync Settings belongs to the connected card only.
+  await expect(card(page).getByRole("link", { name: "Sync Settings" })).toHaveCount(0);
   await screenshot(page, "integrations-not-connected", testInfo);
 
   await signInInPopup(page, "Set up", "Allow");
@@ -59,6 +59,7 @@ test("IN-03 IN-04 Set up signs in through a popup and shows the connected panel"
   await expect(panel.locator("dt", { hasText: "Salesforce User" })).toBeVisible();
   await expect(panel.locator("dd").nth(1)).toHaveText(Simulator.USERNAME);
   await expect(card(page).getByRole("button", { name: "Reset Token" })).toBeVisible();
+  await expect(card(page).getByRole("link", { name: "Sync Settings" })).toBeVisible();
   await expect(card(page).getByRole("link", { name: "Disconnect" })).toBeVisible();
   await expect(card(page).getByRole("button", { name: "Set up" })).toHaveCount(0);
   await screenshot(page, "integrations-connected", testInfo);

@@ -18,6 +18,7 @@ mod m20261123_000001_create_core;
 mod m20261123_000002_create_salesforce;
 mod m20261123_000003_create_sync;
 mod m20261123_000004_create_campaigns;
+mod m20261203_000005_sync_engine;
 
 /// Every orgsync migration, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_salesforce::Migration),
             Box::new(m20261123_000003_create_sync::Migration),
             Box::new(m20261123_000004_create_campaigns::Migration),
+            Box::new(m20261203_000005_sync_engine::Migration),
         ]
     }
 }

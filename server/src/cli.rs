@@ -69,6 +69,53 @@ pub struct ServeArgs {
     pub encryption_key: Option<String>,
     #[command(flatten)]
     pub salesforce: SalesforceArgs,
+    #[command(flatten)]
+    pub sync: SyncArgs,
+}
+
+/// Sync engine timings. The defaults are the product's; tests and demos shorten them.
+#[derive(Debug, Clone, Args)]
+pub struct SyncArgs {
+    /// The circuit breaker's first cool-down in seconds after five failures in a row; each
+    /// failed trial doubles it, never beyond one hour.
+    #[arg(
+        long,
+        env = "ORGSYNC_SYNC_CIRCUIT_COOLDOWN_SECS",
+        default_value_t = 300
+    )]
+    pub sync_circuit_cooldown_secs: u64,
+    /// How far (seconds) each REST poll re-reads before its watermark, to catch changes that
+    /// Salesforce committed late with an older SystemModstamp.
+    #[arg(long, env = "ORGSYNC_SYNC_OVERLAP_SECS", default_value_t = 300)]
+    pub sync_overlap_secs: u64,
+    /// Seconds in one "minute" of a polling interval. Only for tests and demos: 1 makes a
+    /// 5 min interval poll every 5 s.
+    #[arg(
+        long,
+        env = "ORGSYNC_SYNC_POLL_UNIT_SECS",
+        default_value_t = 60,
+        hide = true
+    )]
+    pub sync_poll_unit_secs: u64,
+    /// Seconds a CDC sync waits before retrying after a transient failure.
+    #[arg(
+        long,
+        env = "ORGSYNC_SYNC_CDC_RETRY_SECS",
+        default_value_t = 10,
+        hide = true
+    )]
+    pub sync_cdc_retry_secs: u64,
+}
+
+impl Default for SyncArgs {
+    fn default() -> Self {
+        SyncArgs {
+            sync_circuit_cooldown_secs: 300,
+            sync_overlap_secs: 300,
+            sync_poll_unit_secs: 60,
+            sync_cdc_retry_secs: 10,
+        }
+    }
 }
 
 /// The Salesforce connected app orgsync signs in with (Setup → App Manager in Salesforce).
@@ -108,6 +155,7 @@ impl std::fmt::Debug for ServeArgs {
                 &self.encryption_key.as_ref().map(|_| REDACTED),
             )
             .field("salesforce", &self.salesforce)
+            .field("sync", &self.sync)
             .finish()
     }
 }
@@ -219,6 +267,7 @@ mod tests {
                 salesforce_login_url: "https://login.salesforce.com".into(),
                 salesforce_api_version: "62.0".into(),
             },
+            sync: SyncArgs::default(),
         };
         let printed = format!("{args:?}");
         assert!(printed.contains("client-id") && printed.contains("<redacted>"));

@@ -4,7 +4,10 @@ use std::{fmt, net::SocketAddr, path::PathBuf};
 
 use secrecy::SecretString;
 
-use crate::cli::{SalesforceArgs, ServeArgs, StoreArgs};
+use crate::{
+    cli::{SalesforceArgs, ServeArgs, StoreArgs, SyncArgs},
+    sync::{BreakerPolicy, EngineSettings},
+};
 
 /// Where and how the store is reached.
 #[derive(Clone)]
@@ -93,6 +96,23 @@ pub struct Settings {
     pub public_url: Option<String>,
     pub encryption_key: Option<SecretString>,
     pub salesforce: SalesforceSettings,
+    pub engine: EngineSettings,
+}
+
+/// The engine's timings from the command line.
+pub fn engine_settings(args: &SyncArgs) -> EngineSettings {
+    let seconds = |s: u64| std::time::Duration::from_secs(s.max(1));
+    let defaults = EngineSettings::default();
+    EngineSettings {
+        poll_unit: seconds(args.sync_poll_unit_secs),
+        overlap: std::time::Duration::from_secs(args.sync_overlap_secs),
+        breaker: BreakerPolicy {
+            base_cooldown: seconds(args.sync_circuit_cooldown_secs)
+                .min(defaults.breaker.max_cooldown),
+            max_cooldown: defaults.breaker.max_cooldown,
+        },
+        cdc_retry: seconds(args.sync_cdc_retry_secs),
+    }
 }
 
 impl Settings {
@@ -104,6 +124,7 @@ impl Settings {
             public_url: serve.public_url.clone(),
             encryption_key: serve.encryption_key.clone().map(SecretString::from),
             salesforce: SalesforceSettings::from_args(&serve.salesforce),
+            engine: engine_settings(&serve.sync),
         }
     }
 

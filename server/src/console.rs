@@ -3,6 +3,7 @@
 
 mod auth;
 mod integration;
+mod org_syncs;
 mod pages;
 mod sign_ins;
 
@@ -16,7 +17,7 @@ pub use auth::{NewSession, SESSION_TTL, SetupForm, validate_new_password};
 pub use integration::{CallbackParams, PROVIDER, SalesforceIntegration, SignInIntent};
 pub use sign_ins::SIGN_IN_TTL;
 
-use crate::secrets::Cipher;
+use crate::{secrets::Cipher, sync::SyncCommands};
 
 /// Use cases of the admin UI, backed by the store.
 pub struct Console {
@@ -27,6 +28,8 @@ pub struct Console {
     cipher: Cipher,
     /// The Salesforce connected app, when configured.
     salesforce: Option<SalesforceIntegration>,
+    /// The command port to the sync engine.
+    commands: Arc<dyn SyncCommands>,
 }
 
 /// The one-time first-run code and the file it was written to.
@@ -40,12 +43,14 @@ impl Console {
         db: DatabaseConnection,
         cipher: Cipher,
         salesforce: Option<SalesforceIntegration>,
+        commands: Arc<dyn SyncCommands>,
     ) -> Arc<Self> {
         Arc::new(Console {
             db,
             setup: Mutex::new(None),
             cipher,
             salesforce,
+            commands,
         })
     }
 

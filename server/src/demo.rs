@@ -79,3 +79,45 @@ pub async fn simulator() -> anyhow::Result<(sim::Simulator, TcpListener)> {
     }
     Ok((simulator, listener))
 }
+
+/// How often the demo's simulator changes a record.
+const DEMO_CHANGE_EVERY: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// `serve --demo`: a gentle stream of Salesforce changes (a new phone number on a Contact or
+/// a Lead, now and then a new Lead), so a newcomer sees syncs run, Last sync move and
+/// records flow. Goes through the simulator's control API, like any test would, until
+/// `stop` fires.
+pub async fn change_stream(simulator_base: String, stop: tokio_util::sync::CancellationToken) {
+    let client = reqwest::Client::new();
+    let mut tick: u64 = 0;
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(DEMO_CHANGE_EVERY) => {}
+        }
+        tick += 1;
+        let (path, body) = match tick % 5 {
+            0 => (
+                "/__sim/generate/records",
+                serde_json::json!({"object": "Lead", "count": 1}),
+            ),
+            1 | 3 => (
+                "/__sim/generate/bulk-update",
+                serde_json::json!({"object": "Contact", "count": 1}),
+            ),
+            _ => (
+                "/__sim/generate/bulk-update",
+                serde_json::json!({"object": "Lead", "count": 1}),
+            ),
+        };
+        let sent = client
+            .post(format!("{simulator_base}{path}"))
+            .json(&body)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status);
+        if let Err(error) = sent {
+            tracing::debug!(%error, "the demo's change stream could not reach its simulator");
+        }
+    }
+}

@@ -14,5 +14,7 @@ pub mod secrets;
 pub mod sim;
 pub mod site;
 pub mod startup;
+pub mod status;
+pub mod sync;
 pub mod telemetry;
 pub mod web;

@@ -101,6 +101,13 @@ impl SalesforceSessions {
         Ok(session)
     }
 
+    /// The API usage of the day Salesforce last reported to the organization's session:
+    /// (used, daily maximum), from `Sforce-Limit-Info`.
+    pub async fn api_usage(&self, organization_id: i64) -> Option<(u64, u64)> {
+        let sessions = self.sessions.lock().await;
+        sessions.get(&organization_id)?.api_usage()
+    }
+
     /// Drops the organization's session (its token changed or was removed).
     pub async fn forget(&self, organization_id: i64) {
         self.sessions.lock().await.remove(&organization_id);

@@ -1,11 +1,11 @@
 //! Start-up as a testable function: build binds the listener (port 0 allowed), opens and
 //! migrates the store, and prepares the router; `run_until_stopped` serves until cancelled.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     config::{SalesforceSettings, Settings, StoreSettings},
@@ -14,8 +14,13 @@ use crate::{
     salesforce_sessions::SalesforceSessions,
     secrets::Cipher,
     site,
+    status::StatusBus,
+    sync::{EngineDeps, Supervisor, SystemClock},
     web::{self, AppState, salesforce_routes::CALLBACK_PATH},
 };
+
+/// How long open requests and background tasks get to finish once shutdown starts.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A built, not yet running, orgsync server.
 pub struct Application {
@@ -23,6 +28,11 @@ pub struct Application {
     router: axum::Router,
     /// `--demo`: the in-process Salesforce simulator and its listener.
     demo_simulator: Option<(sim::Simulator, TcpListener)>,
+    /// Every background task (sync workers, the demo simulator) runs on this tracker.
+    tracker: TaskTracker,
+    /// Fires once shutdown starts: workers and live streams end with it.
+    stopping: CancellationToken,
+    supervisor: Supervisor,
 }
 
 /// Opens the store named by the settings (creating the data directory for SQLite) and
@@ -66,7 +76,21 @@ impl Application {
             demo_simulator = Some((simulator, sim_listener));
         }
         let salesforce = salesforce_integration(&settings.salesforce, &public_url, &db, &cipher)?;
-        let console = Console::new(db, cipher, salesforce);
+        let tracker = TaskTracker::new();
+        let stopping = CancellationToken::new();
+        let bus = StatusBus::default();
+        let supervisor = Supervisor::new(
+            EngineDeps {
+                db: db.clone(),
+                sessions: salesforce.as_ref().map(|s| s.sessions.clone()),
+                bus: bus.clone(),
+                clock: Arc::new(SystemClock),
+                settings: settings.engine,
+            },
+            tracker.clone(),
+            stopping.clone(),
+        );
+        let console = Console::new(db, cipher, salesforce, Arc::new(supervisor.clone()));
         if settings.demo {
             demo::seed(&console)
                 .await
@@ -84,11 +108,16 @@ impl Application {
         let state = AppState {
             leptos_options: web::leptos_options(),
             console,
+            bus,
+            shutdown: stopping.clone(),
         };
         Ok(Application {
             listener,
             router: web::router(state),
             demo_simulator,
+            tracker,
+            stopping,
+            supervisor,
         })
     }
 
@@ -97,41 +126,64 @@ impl Application {
         Ok(self.listener.local_addr()?)
     }
 
-    /// Serves until `shutdown` is cancelled, then lets open requests finish (up to 10 s).
+    /// The sync engine's supervisor (tests).
+    pub fn supervisor(&self) -> &Supervisor {
+        &self.supervisor
+    }
+
+    /// Serves until `shutdown` is cancelled, then stops: the sync workers and live streams
+    /// end, open requests get up to 10 s to finish, and so do background tasks.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let addr = self.local_addr()?;
         tracing::info!("orgsync listening on http://{addr}");
-        let app = self.router.layer((
-            // Spans name the path only: query strings can carry OAuth codes and states.
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(
-                |request: &axum::http::Request<axum::body::Body>| {
-                    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
-                },
-            ),
-            tower_http::timeout::TimeoutLayer::with_status_code(
-                axum::http::StatusCode::REQUEST_TIMEOUT,
-                Duration::from_secs(30),
-            ),
-        ));
+        let app = self
+            .router
+            .layer(axum::middleware::from_fn(web::request_timeout))
+            .layer(
+                // Spans name the path only: query strings can carry OAuth codes and states.
+                tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                    |request: &axum::http::Request<axum::body::Body>| {
+                        tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+                    },
+                ),
+            );
+        let stopping = self.stopping.clone();
+        self.tracker.spawn(async move {
+            shutdown.cancelled().await;
+            stopping.cancel();
+        });
         if let Some((simulator, listener)) = self.demo_simulator {
-            let stop = shutdown.clone();
-            tokio::spawn(async move {
+            let stop = self.stopping.clone();
+            let simulator_base = format!("http://{}", listener.local_addr()?);
+            self.tracker
+                .spawn(demo::change_stream(simulator_base, self.stopping.clone()));
+            self.tracker.spawn(async move {
                 if let Err(error) = simulator.serve(listener, stop).await {
                     tracing::error!(%error, "the demo Salesforce simulator stopped");
                 }
             });
         }
-        let graceful = shutdown.clone();
-        let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
-            graceful.cancelled().await;
-        });
-        let drained = async {
-            shutdown.cancelled().await;
-            tokio::time::sleep(Duration::from_secs(10)).await;
+        self.supervisor
+            .start_all()
+            .await
+            .context("cannot start the sync engine")?;
+        let server = axum::serve(self.listener, app)
+            .with_graceful_shutdown(self.stopping.clone().cancelled_owned());
+        let stopping = self.stopping.clone();
+        let drain_deadline = async move {
+            stopping.cancelled().await;
+            tokio::time::sleep(DRAIN_TIMEOUT).await;
         };
         tokio::select! {
             result = server => result.context("server error")?,
-            () = drained => tracing::warn!("requests still open after 10 s; stopping anyway"),
+            () = drain_deadline => tracing::warn!("requests still open after 10 s; stopping anyway"),
+        }
+        self.tracker.close();
+        if tokio::time::timeout(DRAIN_TIMEOUT, self.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("background tasks still running after 10 s; stopping anyway");
         }
         tracing::info!("orgsync stopped");
         Ok(())
@@ -172,7 +224,11 @@ fn salesforce_integration(
     );
     let oauth =
         salesforce::OAuthClient::new(app).context("cannot create the Salesforce HTTP client")?;
-    let sessions = SalesforceSessions::new(oauth.clone(), db.clone(), cipher.clone());
+    let sessions = Arc::new(SalesforceSessions::new(
+        oauth.clone(),
+        db.clone(),
+        cipher.clone(),
+    ));
     Ok(Some(SalesforceIntegration::new(oauth, sessions)))
 }
 

@@ -5,26 +5,58 @@
 //! embedded site files.
 
 pub mod auth_routes;
+pub mod events;
 pub mod guard;
 pub mod health;
 pub mod routes;
 pub mod salesforce_routes;
 pub mod session;
 
-use std::sync::{Arc, OnceLock};
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
-use app::{App, shell, ssr::SharedConsole};
+use app::{
+    App, shell,
+    ssr::{SharedConsole, SharedOrgSyncConsole},
+};
 use axum::{Router, extract::FromRef, middleware};
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 
-use crate::{console::Console, site};
+use tokio_util::sync::CancellationToken;
+
+use crate::{console::Console, site, status::StatusBus};
 
 /// Shared state of every request handler.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub console: Arc<Console>,
+    /// Status changes, for the live status stream.
+    pub bus: StatusBus,
+    /// Fires on shutdown: long-lived streams end with it.
+    pub shutdown: CancellationToken,
+}
+
+/// Requests other than the live status stream are answered within this time or get a 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The request timeout, which the live status stream is exempt from (it lives as long as
+/// the page that reads it).
+pub async fn request_timeout(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.uri().path() == events::EVENTS_PATH {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => axum::http::StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
 }
 
 /// Leptos settings for the embedded site. The names match the build (`.cargo/config.toml`).
@@ -51,7 +83,11 @@ pub fn route_list() -> Vec<AxumRouteListing> {
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let console: SharedConsole = state.console.clone();
-    let context = move || provide_context(console.clone());
+    let org_syncs: SharedOrgSyncConsole = state.console.clone();
+    let context = move || {
+        provide_context(console.clone());
+        provide_context(org_syncs.clone());
+    };
     let routes = route_list();
     let leptos_options = state.leptos_options.clone();
 

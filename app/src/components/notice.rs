@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
+use crate::{
+    components::alert::{Alert, AlertKind},
+    error::AppError,
+};
 
 /// A centered notice with a title and one explanatory sentence.
 #[component]
@@ -50,10 +53,9 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         }
         .into_any(),
         other => view! {
-            <div class="alert alert-error" role="alert">
-                <div class="alert-title">"Could not load this page"</div>
+            <Alert kind=AlertKind::Error title="Could not load this page">
                 {other.to_string()}
-            </div>
+            </Alert>
         }
         .into_any(),
     }

@@ -5,6 +5,10 @@
 //! - [`Session`]: authenticated REST calls for one organization's connection. An access token
 //!   rejected with `INVALID_SESSION_ID` is refreshed once, by one caller at a time; the others
 //!   wait and reuse the new token, which a [`TokenStore`] persists.
+//! - [`streaming::StreamingClient`]: Change Data Capture over the Streaming API (CometD
+//!   long-polling, with replay).
+//! - [`ErrorClass`]: what a caller should do about an error (re-authenticate, tell the admin,
+//!   or retry).
 //!
 //! Secrets are [`secrecy::SecretString`]s: they never show in `Debug` output, and no error of
 //! this crate carries a response body that could hold one.
@@ -12,11 +16,14 @@
 mod config;
 mod error;
 mod identity;
+mod ids;
 mod oauth;
 mod session;
+pub mod streaming;
 
 pub use config::{ApiVersion, ConfigError, ConnectedApp};
-pub use error::{OAuthError, SalesforceError};
+pub use error::{ErrorClass, OAuthError, SalesforceError};
 pub use identity::Identity;
+pub use ids::is_record_id;
 pub use oauth::{AuthorizationStart, Grant, OAuthClient, Prompt};
-pub use session::{QueryPage, Session, TokenStore, TokenStoreError};
+pub use session::{QueryPage, Session, TokenGeneration, TokenStore, TokenStoreError};

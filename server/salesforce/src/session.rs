@@ -1,5 +1,8 @@
 //! Authenticated REST calls for one organization's Salesforce connection.
 //!
+//! Calls: `GET` (JSON, SOQL `query`/`queryAll` pages, [`Session::fetch_by_ids`]), `POST` and
+//! `PATCH` with JSON bodies, all through one `send` that owns the refresh logic below.
+//!
 //! Token handling: a call whose access token is refused (`401 INVALID_SESSION_ID`) triggers
 //! one refresh-token grant, then the call is retried once. Refreshes are single-flight: the
 //! first caller refreshes while the others wait on the same lock and then reuse the token it
@@ -10,16 +13,21 @@
 
 use std::sync::{Arc, Mutex};
 
-use reqwest::{StatusCode, header};
+use reqwest::{Method, StatusCode, header};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use tokio::sync::RwLock;
 use url::Url;
 
 use crate::{
+    config::ApiVersion,
     error::{OAuthError, SalesforceError, transport},
     oauth::OAuthClient,
 };
+
+/// How many ids go into one `WHERE Id IN (...)` query of [`Session::fetch_by_ids`]: 200
+/// 18-character ids keep the URL far below Salesforce's 16,384-byte limit.
+const IDS_PER_QUERY: usize = 200;
 
 /// Persists what a refresh-token grant returned (encrypted, by the server).
 #[async_trait::async_trait]
@@ -68,6 +76,11 @@ pub struct QueryPage<T> {
     #[serde(default)]
     pub next_records_url: Option<String>,
 }
+
+/// Which access token a caller used: hand it back to [`Session::refresh_access_token`] so that
+/// a token someone else already refreshed is not refreshed again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenGeneration(u64);
 
 struct AccessState {
     token: SecretString,
@@ -119,14 +132,39 @@ impl Session {
         &self.instance_url
     }
 
+    /// The REST API version calls use (`62.0`).
+    pub fn api_version(&self) -> &ApiVersion {
+        &self.oauth.app().api_version
+    }
+
+    /// The HTTP client calls go through (no redirects, 30 s default timeout).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        self.oauth.http()
+    }
+
     /// The last API usage Salesforce reported, as (used, daily maximum).
     pub fn api_usage(&self) -> Option<(u64, u64)> {
         self.api_usage.lock().ok().and_then(|usage| *usage)
     }
 
+    /// The current access token, for protocols this type does not speak itself (the
+    /// Streaming API), with its generation for [`Session::refresh_access_token`]. Fails once
+    /// the session is dead (its refresh token was refused).
+    pub async fn access_token(&self) -> Result<(SecretString, TokenGeneration), SalesforceError> {
+        let (token, generation) = self.current_token().await?;
+        Ok((token, TokenGeneration(generation)))
+    }
+
+    /// Refreshes the access token after Salesforce refused the one of generation `seen`,
+    /// unless another caller already did (single-flight, shared with the REST calls). A
+    /// refused refresh token ends the session ([`SalesforceError::Authentication`]).
+    pub async fn refresh_access_token(&self, seen: TokenGeneration) -> Result<(), SalesforceError> {
+        self.refresh_after(seen.0).await
+    }
+
     /// `GET /services/data/vNN.0/limits`
     pub async fn limits(&self) -> Result<serde_json::Value, SalesforceError> {
-        let path = format!("/services/data/v{}/limits", self.oauth.app().api_version);
+        let path = format!("/services/data/v{}/limits", self.api_version());
         self.get_json(&path).await
     }
 
@@ -139,10 +177,11 @@ impl Session {
         let resource = if include_deleted { "queryAll" } else { "query" };
         let mut url = self.url(&format!(
             "/services/data/v{}/{resource}",
-            self.oauth.app().api_version
+            self.api_version()
         ))?;
         url.query_pairs_mut().append_pair("q", soql);
-        self.get_url(url).await
+        let response = self.send(Method::GET, url.clone(), None).await?;
+        decode(response, &url).await
     }
 
     /// The next page of a query, from its `nextRecordsUrl`.
@@ -156,27 +195,134 @@ impl Session {
     /// `GET` a path on the instance (it must start with `/services/`) and decode the JSON.
     pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, SalesforceError> {
         let url = self.url(path)?;
-        self.get_url(url).await
+        let response = self.send(Method::GET, url.clone(), None).await?;
+        decode(response, &url).await
     }
 
-    async fn get_url<T: DeserializeOwned>(&self, url: Url) -> Result<T, SalesforceError> {
+    /// `POST` JSON to a path on the instance (e.g. `/services/data/v62.0/sobjects/Contact`,
+    /// answered `201 {"id","success","errors"}`) and decode the JSON answer.
+    pub async fn post_json<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, SalesforceError> {
+        let url = self.url(path)?;
+        let body = encode(body)?;
+        let response = self.send(Method::POST, url.clone(), Some(body)).await?;
+        decode(response, &url).await
+    }
+
+    /// `PATCH` JSON to a path on the instance (e.g. `.../sobjects/Contact/{id}`), which
+    /// Salesforce answers `204 No Content`.
+    pub async fn patch_json<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<(), SalesforceError> {
+        let url = self.url(path)?;
+        let body = encode(body)?;
+        let response = self.send(Method::PATCH, url.clone(), Some(body)).await?;
+        expect_success(response, &url).await
+    }
+
+    /// The records of `object` with these ids, deleted ones included (`queryAll`, with
+    /// `IsDeleted: true`), with `fields` plus `Id` and `IsDeleted` (always selected). Ids that
+    /// match no record are absent from the answer; `attributes` is dropped from each record.
+    ///
+    /// The ids usually come from change events, so each must be a 15- or 18-character
+    /// alphanumeric Salesforce id before it goes into SOQL; anything else fails the whole call
+    /// with [`SalesforceError::InvalidInput`] (filter with [`crate::is_record_id`] first: a
+    /// type-conversion event can carry wildcard ids such as `001*`). Duplicates are queried once;
+    /// ids go [`IDS_PER_QUERY`] to a query, each query's pages followed through `nextRecordsUrl`.
+    pub async fn fetch_by_ids(
+        &self,
+        object: &str,
+        fields: &[&str],
+        ids: &[String],
+    ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, SalesforceError> {
+        if !is_identifier(object) {
+            return Err(SalesforceError::InvalidInput(format!(
+                "{:?} is not an object name",
+                printable(object)
+            )));
+        }
+        let mut select: Vec<&str> = vec!["Id", "IsDeleted"];
+        for field in fields {
+            if !is_field_path(field) {
+                return Err(SalesforceError::InvalidInput(format!(
+                    "{:?} is not a field name",
+                    printable(field)
+                )));
+            }
+            if !select.iter().any(|f| f.eq_ignore_ascii_case(field)) {
+                select.push(field);
+            }
+        }
+        let mut unique: Vec<&str> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if !crate::is_record_id(id) {
+                return Err(SalesforceError::InvalidInput(format!(
+                    "{:?} is not a Salesforce record id",
+                    printable(id)
+                )));
+            }
+            if !unique.contains(&id.as_str()) {
+                unique.push(id);
+            }
+        }
+        let select = select.join(", ");
+        let mut records = Vec::new();
+        for chunk in unique.chunks(IDS_PER_QUERY) {
+            let list = chunk
+                .iter()
+                .map(|id| format!("'{id}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let soql = format!("SELECT {select} FROM {object} WHERE Id IN ({list})");
+            let mut page: QueryPage<serde_json::Map<String, serde_json::Value>> =
+                self.query(&soql, true).await?;
+            loop {
+                records.extend(page.records.drain(..).map(|mut record| {
+                    record.remove("attributes");
+                    record
+                }));
+                match page.next_records_url.take() {
+                    Some(next) if !page.done => page = self.query_more(&next).await?,
+                    _ => break,
+                }
+            }
+        }
+        Ok(records)
+    }
+
+    /// Sends a request with the current access token; on `INVALID_SESSION_ID` refreshes once
+    /// (single-flight) and sends it again. The only copy of that logic for every method.
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+    ) -> Result<reqwest::Response, SalesforceError> {
         let (token, generation) = self.current_token().await?;
-        let response = match self.send_get(&url, &token).await? {
-            Outcome::Done(response) => response,
+        match self
+            .send_once(&method, &url, body.as_deref(), &token)
+            .await?
+        {
+            Outcome::Done(response) => Ok(response),
             Outcome::SessionInvalid => {
                 self.refresh_after(generation).await?;
                 let (token, _) = self.current_token().await?;
-                match self.send_get(&url, &token).await? {
-                    Outcome::Done(response) => response,
-                    Outcome::SessionInvalid => {
-                        return Err(SalesforceError::Authentication(
-                            "Salesforce refused the refreshed access token too".into(),
-                        ));
-                    }
+                match self
+                    .send_once(&method, &url, body.as_deref(), &token)
+                    .await?
+                {
+                    Outcome::Done(response) => Ok(response),
+                    Outcome::SessionInvalid => Err(SalesforceError::Authentication(
+                        "Salesforce refused the refreshed access token too".into(),
+                    )),
                 }
             }
-        };
-        decode(response).await
+        }
     }
 
     fn url(&self, path: &str) -> Result<Url, SalesforceError> {
@@ -198,13 +344,25 @@ impl Session {
         }
     }
 
-    async fn send_get(&self, url: &Url, token: &SecretString) -> Result<Outcome, SalesforceError> {
-        let response = self
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&[u8]>,
+        token: &SecretString,
+    ) -> Result<Outcome, SalesforceError> {
+        let mut request = self
             .oauth
             .http()
-            .get(url.clone())
+            .request(method.clone(), url.clone())
             .bearer_auth(token.expose_secret())
-            .header(header::ACCEPT, "application/json")
+            .header(header::ACCEPT, "application/json");
+        if let Some(body) = body {
+            request = request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+        let response = request
             .send()
             .await
             .map_err(|e| SalesforceError::Transport(transport(&e)))?;
@@ -308,7 +466,15 @@ enum Outcome {
     SessionInvalid,
 }
 
-async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, SalesforceError> {
+fn encode<B: Serialize + ?Sized>(body: &B) -> Result<Vec<u8>, SalesforceError> {
+    serde_json::to_vec(body)
+        .map_err(|e| SalesforceError::InvalidInput(format!("the request body is not JSON: {e}")))
+}
+
+async fn decode<T: DeserializeOwned>(
+    response: reqwest::Response,
+    url: &Url,
+) -> Result<T, SalesforceError> {
     let status = response.status();
     let text = response
         .text()
@@ -318,17 +484,71 @@ async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, S
         return serde_json::from_str(&text)
             .map_err(|e| SalesforceError::Decode(format!("{e} (HTTP {status})")));
     }
-    let (code, message) = first_error(&text).unwrap_or_else(|| {
+    Err(api_error(status, &text, url))
+}
+
+/// For calls answered without a body (`204 No Content`).
+async fn expect_success(response: reqwest::Response, url: &Url) -> Result<(), SalesforceError> {
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| SalesforceError::Transport(transport(&e)))?;
+    if status.is_success() {
+        return Ok(());
+    }
+    Err(api_error(status, &text, url))
+}
+
+fn api_error(status: StatusCode, text: &str, url: &Url) -> SalesforceError {
+    let (code, message) = first_error(text).unwrap_or_else(|| {
         (
             format!("HTTP_{}", status.as_u16()),
             "no error details".into(),
         )
     });
-    Err(SalesforceError::Api {
+    if code == "NOT_FOUND"
+        && let Some(object) = metadata_object(url.path())
+    {
+        return SalesforceError::ObjectNotFound {
+            object: printable(object),
+            message: printable(&message),
+        };
+    }
+    SalesforceError::Api {
         status: status.as_u16(),
         code,
         message,
-    })
+    }
+}
+
+/// The object of a metadata path (`/services/data/vNN.0/sobjects/{object}` and
+/// `.../sobjects/{object}/describe`), where `NOT_FOUND` means the object itself is unknown
+/// (or invisible to the user) rather than a record.
+fn metadata_object(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/services/data/")?;
+    let mut segments = rest.split('/').filter(|s| !s.is_empty()).skip(1);
+    if segments.next()? != "sobjects" {
+        return None;
+    }
+    let object = segments.next()?;
+    match (segments.next(), segments.next()) {
+        (None, _) | (Some("describe"), None) => Some(object),
+        _ => None,
+    }
+}
+
+/// An object API name (`Contact`, `Foo__c`).
+fn is_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 80
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A field or a relationship path (`Owner.Name`).
+fn is_field_path(name: &str) -> bool {
+    name.len() <= 255 && name.split('.').all(is_identifier)
 }
 
 /// The first `{errorCode, message}` of a Salesforce error body (an array, sometimes an object).
@@ -355,7 +575,7 @@ fn first_error(text: &str) -> Option<(String, String)> {
 
 /// Text from Salesforce made fit for a log line and an admin's screen: printable ASCII, at
 /// most 200 characters.
-fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     text.chars()
         .filter(|c| c.is_ascii_graphic() || *c == ' ')
         .take(200)
@@ -392,6 +612,36 @@ mod tests {
         );
         assert_eq!(first_error("<html>"), None);
         assert_eq!(first_error("[]"), None);
+    }
+
+    #[test]
+    fn not_found_on_metadata_paths_names_the_object() {
+        assert_eq!(
+            metadata_object("/services/data/v62.0/sobjects/Foo__c/describe"),
+            Some("Foo__c")
+        );
+        assert_eq!(
+            metadata_object("/services/data/v62.0/sobjects/Foo/"),
+            Some("Foo")
+        );
+        assert_eq!(
+            metadata_object("/services/data/v62.0/sobjects/Contact/003000000000001AAA"),
+            None
+        );
+        assert_eq!(metadata_object("/services/data/v62.0/query"), None);
+        assert_eq!(metadata_object("/services/data/v62.0/sobjects"), None);
+    }
+
+    #[test]
+    fn soql_names_are_identifiers() {
+        assert!(is_identifier("Contact"));
+        assert!(is_identifier("Foo__c"));
+        assert!(!is_identifier("Contact WHERE"));
+        assert!(!is_identifier(""));
+        assert!(!is_identifier("1Contact"));
+        assert!(is_field_path("Owner.Name"));
+        assert!(!is_field_path("Name, (SELECT Id FROM Cases)"));
+        assert!(!is_field_path("Owner..Name"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! (IN-04..IN-07). Every path either completes or stores nothing, and ends in a
 //! [`SalesforceOutcome`] the admin can read.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use app::{
     error::AppError,
@@ -36,12 +36,13 @@ pub const PROVIDER: &str = "salesforce";
 /// sessions. Absent when no connected app is configured.
 pub struct SalesforceIntegration {
     pub oauth: OAuthClient,
-    pub sessions: SalesforceSessions,
+    /// Shared with the sync engine: one session, and one refresh, per organization.
+    pub sessions: Arc<SalesforceSessions>,
     sign_ins: SignIns,
 }
 
 impl SalesforceIntegration {
-    pub fn new(oauth: OAuthClient, sessions: SalesforceSessions) -> Self {
+    pub fn new(oauth: OAuthClient, sessions: Arc<SalesforceSessions>) -> Self {
         SalesforceIntegration {
             oauth,
             sessions,
@@ -172,6 +173,15 @@ impl Console {
             }
         }
         integration.sessions.forget(admin.organization_id).await;
+        if matches!(
+            stored,
+            Ok(SalesforceOutcome::Connected | SalesforceOutcome::TokenReplaced)
+        ) {
+            // Syncs restart with the new token (IN-06, IN-07: they resume after Set up).
+            self.commands
+                .connection_changed(admin.organization_id)
+                .await;
+        }
         stored
     }
 
@@ -285,6 +295,8 @@ impl Console {
                     .await;
             }
         }
+        // Every sync stops calling Salesforce until Set up runs again (IN-07).
+        self.commands.connection_changed(org).await;
         Ok(SalesforceOutcome::Disconnected)
     }
 

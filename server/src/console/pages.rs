@@ -39,7 +39,13 @@ impl app::ssr::Console for Console {
             (None, None) => SalesforceCardView::NotConfigured,
             (None, Some(_)) => SalesforceCardView::NotConnected,
         };
-        Ok(IntegrationsView { salesforce })
+        let syncs = store::org_syncs::list(&self.db, admin.organization_id)
+            .await
+            .map_err(internal)?
+            .iter()
+            .map(crate::status::org_sync_view)
+            .collect();
+        Ok(IntegrationsView { salesforce, syncs })
     }
 
     async fn oauth_tokens(&self, caller: &Caller) -> Result<Vec<OAuthTokenView>, AppError> {

@@ -58,15 +58,16 @@ enum Target {
 }
 
 fn classify(path: &str) -> Target {
+    // HTTP routes first: some live under `/api/` too (the `/api/events` stream).
+    if let Some(access) = http_route_access(path) {
+        return Target::HttpRoute(access);
+    }
     if path.starts_with("/api/") {
         let access = app::api::ACCESS
             .iter()
             .find(|(p, _)| *p == path)
             .map(|(_, a)| *a);
         return Target::ServerFunction(access);
-    }
-    if let Some(access) = http_route_access(path) {
-        return Target::HttpRoute(access);
     }
     match path {
         "/login" | "/setup" => Target::SignInPage,
@@ -236,6 +237,18 @@ mod tests {
         assert!(is_cross_origin(&Method::POST, &fetch_cross));
         assert!(!is_cross_origin(&Method::POST, &no_browser));
         assert!(!is_cross_origin(&Method::GET, &evil));
+    }
+
+    #[test]
+    fn http_routes_under_api_are_not_taken_for_server_functions() {
+        assert_eq!(
+            classify(super::super::events::EVENTS_PATH),
+            Target::HttpRoute(Access::Admin)
+        );
+        assert_eq!(
+            classify("/api/no_such_function"),
+            Target::ServerFunction(None)
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use app::api::Access;
 use axum::routing::{MethodRouter, get, post};
 
-use super::{AppState, auth_routes, health, salesforce_routes};
+use super::{AppState, auth_routes, events, health, salesforce_routes};
 
 /// One HTTP route.
 pub struct HttpRoute {
@@ -55,6 +55,13 @@ pub const HTTP_ROUTES: &[HttpRoute] = &[
         // (IN-05); the console checks the caller and the state before anything is stored.
         access: Access::Public,
         handler: || get(salesforce_routes::callback),
+    },
+    HttpRoute {
+        method: http::Method::GET,
+        path: events::EVENTS_PATH,
+        // The status summary and the Sync Settings modal are the administrators' (IN-01).
+        access: Access::Admin,
+        handler: || get(events::events),
     },
 ];
 

@@ -4,8 +4,8 @@ use sea_orm::{DbErr, SqlErr};
 
 /// Why a store operation failed.
 ///
-/// Callers map these to their own errors: `NotFound` and `Conflict` are the caller's or the
-/// user's fault and carry a message fit to show; `Db` and `Corrupt` are internal (log them, show
+/// Callers map these to their own errors: `NotFound`, `Conflict` and `Invalid` are the caller's
+/// or the user's fault and carry a message fit to show; `Db` and `Corrupt` are internal (log them, show
 /// a generic message).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -18,6 +18,10 @@ pub enum StoreError {
     /// A unique constraint refused the write, e.g. a username that is already taken.
     #[error("{0}")]
     Conflict(String),
+    /// The request contradicts itself and nothing was written, e.g. REST polling without an
+    /// interval.
+    #[error("{0}")]
+    Invalid(String),
     /// A column holds data the store cannot read, such as invalid JSON.
     #[error("corrupt data: {0}")]
     Corrupt(String),

@@ -16,13 +16,17 @@
 
 pub mod app_settings;
 pub mod campaigns;
+pub mod data_sources;
 pub mod entities;
 mod error;
+pub mod mirror;
 pub mod oauth_tokens;
+pub mod org_syncs;
 pub mod organizations;
 pub mod salesforce_accounts;
 pub mod salesforce_connection;
 pub mod sessions;
+pub mod sync_runs;
 pub mod users;
 
 use std::{path::Path, time::Duration};

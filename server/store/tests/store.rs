@@ -1,21 +1,13 @@
 //! Integration tests for the store. Every test runs twice: on a fresh SQLite file and on a fresh
-//! PostgreSQL database (created as `orgsync_test_<random>` and dropped afterwards).
-//!
-//! PostgreSQL is required: set `ORGSYNC_TEST_POSTGRES_URL` (default
-//! `postgres://postgres@127.0.0.1:5432/postgres`) to a server where that user may create
-//! databases. If it cannot be reached the tests fail; they never skip.
+//! PostgreSQL database (see `common`, which also says how to point the tests at PostgreSQL).
 
-use std::{
-    future::Future,
-    sync::atomic::{AtomicU32, Ordering},
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+mod common;
 
 use chrono::{TimeDelta, Utc};
 use migrations::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
-    DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement,
 };
 use store::{
     StoreError, app_settings, campaigns,
@@ -23,11 +15,14 @@ use store::{
         campaign_records, data_source_links, data_sources, oauth_tokens, org_syncs,
         organizations as org_entity, salesforce_accounts, sf_records, sync_runs,
     },
-    oauth_tokens as tokens, organizations, salesforce_connection as connection, sessions,
+    oauth_tokens as tokens,
+    org_syncs::{SfObject, SyncMethod, SyncStatus},
+    organizations, salesforce_connection as connection, sessions,
+    sync_runs::RunState,
     users::{self, Role},
 };
 
-const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+use common::{on_both_backends, org, with_database};
 
 /// Every table the migrations create.
 const TABLES: [&str; 14] = [
@@ -47,133 +42,11 @@ const TABLES: [&str; 14] = [
     "call_activities",
 ];
 
-// ---------------------------------------------------------------------------------------------
-// Harness
-// ---------------------------------------------------------------------------------------------
-
-/// Runs `test` on a fresh, migrated SQLite file, then on a fresh, migrated PostgreSQL database.
-/// A panic in either run fails the test after the database has been cleaned up.
-async fn on_both_backends<F, Fut>(test: F)
-where
-    F: Fn(DatabaseConnection) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    // SQLite: a new file in a temporary directory.
-    let dir = tempfile::tempdir().expect("create a temporary directory");
-    let db = store::connect(&store::sqlite_url_for(dir.path()))
-        .await
-        .expect("open the SQLite test database");
-    store::migrate(&db).await.expect("migrate SQLite");
-    let outcome = tokio::spawn(test(db.clone())).await;
-    db.close().await.expect("close SQLite");
-    if let Err(err) = outcome {
-        eprintln!("the test failed on SQLite");
-        std::panic::resume_unwind(err.into_panic());
-    }
-
-    // PostgreSQL: a new database on the test server.
-    let pg = TestPostgres::create().await;
-    let db = store::connect(&pg.url)
-        .await
-        .expect("connect to the PostgreSQL test database");
-    store::migrate(&db).await.expect("migrate PostgreSQL");
-    let outcome = tokio::spawn(test(db.clone())).await;
-    db.close().await.expect("close PostgreSQL");
-    pg.drop_database().await;
-    if let Err(err) = outcome {
-        eprintln!("the test failed on PostgreSQL");
-        std::panic::resume_unwind(err.into_panic());
-    }
-}
-
-/// A throw-away database on the PostgreSQL test server.
-struct TestPostgres {
-    admin: DatabaseConnection,
-    name: String,
-    url: String,
-}
-
-impl TestPostgres {
-    /// Creates `orgsync_test_<random>`; panics with a clear message if the server is unreachable.
-    async fn create() -> Self {
-        let admin_url = std::env::var("ORGSYNC_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
-        let mut options = ConnectOptions::new(admin_url.clone());
-        options
-            .max_connections(1)
-            .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(5))
-            .sqlx_logging(false);
-        let admin = Database::connect(options).await.unwrap_or_else(|err| {
-            panic!(
-                "PostgreSQL is required for the store tests but could not be reached at \
-                 {admin_url}: {err}. Start PostgreSQL or point ORGSYNC_TEST_POSTGRES_URL at a \
-                 server where this user may create databases."
-            )
-        });
-        let name = unique_database_name();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .unwrap_or_else(|err| panic!("could not create the test database {name}: {err}"));
-        let url = with_database(&admin_url, &name);
-        Self { admin, name, url }
-    }
-
-    async fn drop_database(self) {
-        self.admin
-            .execute_unprepared(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            ))
-            .await
-            .unwrap_or_else(|err| panic!("could not drop the test database {}: {err}", self.name));
-        self.admin
-            .close()
-            .await
-            .expect("close the admin connection");
-    }
-}
-
-fn unique_database_name() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_nanos();
-    format!(
-        "orgsync_test_{:x}{:x}{:x}",
-        std::process::id(),
-        nanos,
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// `url` with its database name replaced by `name` (query parameters kept).
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let authority_end = base[host_start..]
-        .find('/')
-        .map_or(base.len(), |i| host_start + i);
-    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
-    format!("{}/{name}{query}", &base[..authority_end])
-}
-
 async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {
     SchemaManager::new(db)
         .has_table(table)
         .await
         .expect("look up a table")
-}
-
-async fn org(db: &DatabaseConnection, name: &str) -> org_entity::Model {
-    organizations::create(db, name)
-        .await
-        .expect("create an organization")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,6 +105,64 @@ async fn migrations_run_up_then_down_then_up() {
         org(&db, "Acme").await;
         // Running up with nothing pending is a no-op.
         store::migrate(&db).await.expect("migrate is idempotent");
+    })
+    .await;
+}
+
+/// The columns `m20261203_000005_sync_engine` adds, as (table, column).
+const SYNC_ENGINE_COLUMNS: [(&str, &str); 3] = [
+    ("org_syncs", "backfill_total"),
+    ("org_syncs", "backfill_records"),
+    ("sf_records", "applied_count"),
+];
+
+async fn column_exists(db: &DatabaseConnection, table: &str, column: &str) -> bool {
+    SchemaManager::new(db)
+        .has_column(table, column)
+        .await
+        .expect("look up a column")
+}
+
+#[tokio::test]
+async fn the_sync_engine_migration_adds_and_removes_its_columns() {
+    on_both_backends(|db| async move {
+        for (table, column) in SYNC_ENGINE_COLUMNS {
+            assert!(column_exists(&db, table, column).await, "{table}.{column}");
+        }
+        let acme = org(&db, "Acme").await;
+        let sync = org_sync(&db, acme.id, SfObject::Contact).await;
+
+        // Down one step: the columns go, the tables and their rows stay.
+        Migrator::down(&db, Some(1))
+            .await
+            .expect("migrate down one");
+        for (table, column) in SYNC_ENGINE_COLUMNS {
+            assert!(
+                !column_exists(&db, table, column).await,
+                "{table}.{column} is gone after down"
+            );
+            assert!(table_exists(&db, table).await, "{table} stays");
+        }
+        let rows = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) FROM org_syncs",
+            ))
+            .await
+            .expect("count org syncs")
+            .expect("a row");
+        assert_eq!(rows.try_get_by_index::<i64>(0).expect("count"), 1);
+
+        // Up again: the existing rows get the defaults.
+        Migrator::up(&db, None).await.expect("migrate up again");
+        let reloaded = store::org_syncs::find(&db, acme.id, sync)
+            .await
+            .expect("find")
+            .expect("present");
+        assert_eq!(
+            (reloaded.backfill_records, reloaded.backfill_total),
+            (None, None)
+        );
     })
     .await;
 }
@@ -982,7 +913,7 @@ async fn disconnect_removes_token_setting_and_account_but_keeps_org_syncs() {
         )
         .await
         .expect("connect");
-        let sync_id = org_sync(&db, acme.id, "Contact").await;
+        let sync_id = org_sync(&db, acme.id, SfObject::Contact).await;
 
         let removed = connection::disconnect(&db, acme.id)
             .await
@@ -1043,26 +974,11 @@ async fn campaign(db: &DatabaseConnection, org_id: i64, name: &str) -> i64 {
         .id
 }
 
-async fn org_sync(db: &DatabaseConnection, org_id: i64, object: &str) -> i64 {
-    let now = Utc::now();
-    org_syncs::ActiveModel {
-        organization_id: Set(org_id),
-        object: Set(object.to_owned()),
-        method: Set("cdc".to_owned()),
-        interval_minutes: Set(None),
-        channel: Set(Some(format!("/data/{object}ChangeEvent"))),
-        enabled: Set(false),
-        status: Set("paused".to_owned()),
-        error_count: Set(0),
-        consecutive_failures: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .expect("insert an org sync")
-    .id
+async fn org_sync(db: &DatabaseConnection, org_id: i64, object: SfObject) -> i64 {
+    store::org_syncs::create(db, org_id, object)
+        .await
+        .expect("create an org sync")
+        .id
 }
 
 async fn data_source(db: &DatabaseConnection, org_id: i64, org_sync_id: i64) -> i64 {
@@ -1101,16 +1017,16 @@ async fn removing_an_org_sync_removes_its_sources_and_links_but_keeps_campaign_r
     on_both_backends(|db| async move {
         let acme = org(&db, "Acme").await;
         let campaign_id = campaign(&db, acme.id, "Renewals").await;
-        let contacts = org_sync(&db, acme.id, "Contact").await;
-        let leads = org_sync(&db, acme.id, "Lead").await;
+        let contacts = org_sync(&db, acme.id, SfObject::Contact).await;
+        let leads = org_sync(&db, acme.id, SfObject::Lead).await;
 
         // Duplicate object for the same organization is refused by the schema.
         let duplicate = org_syncs::ActiveModel {
             organization_id: Set(acme.id),
-            object: Set("Contact".to_owned()),
-            method: Set("rest".to_owned()),
+            object: Set(SfObject::Contact),
+            method: Set(SyncMethod::Rest),
             enabled: Set(false),
-            status: Set("paused".to_owned()),
+            status: Set(SyncStatus::Paused),
             created_at: Set(Utc::now()),
             updated_at: Set(Utc::now()),
             ..Default::default()
@@ -1154,7 +1070,7 @@ async fn removing_an_org_sync_removes_its_sources_and_links_but_keeps_campaign_r
         sync_runs::ActiveModel {
             org_sync_id: Set(contacts),
             started_at: Set(Utc::now()),
-            outcome: Set("ok".to_owned()),
+            outcome: Set(RunState::Succeeded),
             records: Set(1),
             ..Default::default()
         }
@@ -1162,12 +1078,31 @@ async fn removing_an_org_sync_removes_its_sources_and_links_but_keeps_campaign_r
         .await
         .expect("insert a sync run");
 
+        // Another organization cannot remove it.
+        let other = org(&db, "Other").await;
+        assert!(
+            !store::org_syncs::remove(&db, other.id, contacts)
+                .await
+                .expect("remove")
+        );
+        assert!(
+            store::org_syncs::find(&db, acme.id, contacts)
+                .await
+                .expect("find")
+                .is_some()
+        );
+
         // Remove the Contact sync (OS-07).
-        let removed = org_syncs::Entity::delete_by_id(contacts)
-            .exec(&db)
-            .await
-            .expect("delete the org sync");
-        assert_eq!(removed.rows_affected, 1);
+        assert!(
+            store::org_syncs::remove(&db, acme.id, contacts)
+                .await
+                .expect("remove the org sync")
+        );
+        assert!(
+            !store::org_syncs::remove(&db, acme.id, contacts)
+                .await
+                .expect("remove again")
+        );
 
         // Its data sources, links, mirror and history are gone...
         let sources: Vec<i64> = data_sources::Entity::find()
@@ -1239,7 +1174,7 @@ async fn deleting_an_organization_removes_everything_it_owns() {
             .await
             .expect("set");
         let campaign_id = campaign(&db, acme.id, "Renewals").await;
-        let sync = org_sync(&db, acme.id, "Lead").await;
+        let sync = org_sync(&db, acme.id, SfObject::Lead).await;
         let source = data_source(&db, acme.id, sync).await;
         link(&db, source, campaign_id).await;
 

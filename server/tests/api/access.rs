@@ -27,10 +27,29 @@ async fn server_functions_refuse_anonymous_callers_and_viewers() {
     let app = spawn_app().await;
     let viewer = app.sign_in("viewer").await;
     let admin = app.sign_in("admin").await;
+    // Functions with arguments get valid ones (the table lists removal last).
+    let lead = store::org_syncs::create(&app.db, app.org_id, store::org_syncs::SfObject::Lead)
+        .await
+        .expect("an Org Sync");
+    let lead_id = lead.id.to_string();
+    let arguments = |path: &str| -> Vec<(&str, &str)> {
+        match path {
+            "/api/add_org_sync" => vec![("object", "Contact")],
+            "/api/save_org_sync" => vec![("id", &lead_id), ("method", "cdc")],
+            "/api/test_org_sync" | "/api/remove_org_sync" => vec![("id", &lead_id)],
+            _ => vec![],
+        }
+    };
     for (path, access) in ACCESS {
-        let anonymous = app.post(path, None).await.status();
-        let as_viewer = app.post(path, Some(&viewer)).await.status();
-        let as_admin = app.post(path, Some(&admin)).await.status();
+        let anonymous = app.post_form(path, None, &arguments(path)).await.status();
+        let as_viewer = app
+            .post_form(path, Some(&viewer), &arguments(path))
+            .await
+            .status();
+        let as_admin = app
+            .post_form(path, Some(&admin), &arguments(path))
+            .await
+            .status();
         match access {
             Access::Public => {}
             Access::SignedIn => {

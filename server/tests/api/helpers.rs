@@ -132,6 +132,7 @@ async fn spawn(with_salesforce: bool) -> TestApp {
             public_url: None,
             encryption_key: None,
             salesforce,
+            sync: Default::default(),
         },
     );
     let db = orgsync::startup::open_store(&StoreSettings::from_args(&store_args))

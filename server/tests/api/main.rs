@@ -3,4 +3,5 @@
 mod access;
 mod auth;
 mod helpers;
+mod org_syncs;
 mod salesforce;

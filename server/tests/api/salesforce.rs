@@ -335,11 +335,11 @@ async fn reset_token_replaces_the_token_in_place_and_keeps_sync_configuration() 
         .expect("stored");
     let sync = org_syncs::ActiveModel {
         organization_id: Set(app.org_id),
-        object: Set("Contact".into()),
-        method: Set("rest".into()),
+        object: Set(store::org_syncs::SfObject::Contact),
+        method: Set(store::org_syncs::SyncMethod::Rest),
         interval_minutes: Set(Some(15)),
         enabled: Set(true),
-        status: Set("active".into()),
+        status: Set(store::org_syncs::SyncStatus::Active),
         error_count: Set(0),
         consecutive_failures: Set(0),
         created_at: Set(chrono::Utc::now()),

@@ -10,6 +10,7 @@ use std::{
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
+mod engine_scenarios;
 mod sim_client;
 mod sim_scenarios;
 
@@ -46,17 +47,70 @@ enum Scenario {
         #[arg(long, default_value_t = 5)]
         seconds: u32,
     },
+    /// The first REST-polling sync of N Contacts into the mirror (engine in this process,
+    /// simulator as an `orgsync sim` child), and a plain client reading the same pages.
+    Backfill {
+        /// Contacts in the simulated org.
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        /// A PostgreSQL server URL: a fresh database `orgsync_bench_*` is created on it and
+        /// dropped after. Default: a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// A CDC sync: Salesforce commit to mirror row, under a steady rate of changes.
+    Cdc {
+        /// Changes per second.
+        #[arg(long, default_value_t = 200)]
+        rate: u32,
+        /// How long to produce changes, in seconds.
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+        /// Contacts in the simulated org (backfilled before the changes start).
+        #[arg(long, default_value_t = 10_000)]
+        records: usize,
+        /// A PostgreSQL server URL (see `backfill`). Default: a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// N live `/api/events` streams of an in-process orgsync server: time until each reads the
+    /// `sync_changed` of a new Org Sync; a bare status bus as the ceiling.
+    Sse {
+        /// Concurrent event streams (each holds two sockets in this process: mind `ulimit -n`).
+        #[arg(long, default_value_t = 500)]
+        clients: usize,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // The engine's own warnings (a failed sync round, …) go to stderr; RUST_LOG overrides.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     match cli.scenario {
         Scenario::Startup { database_url, runs } => startup(database_url, runs.max(1)).await,
         Scenario::SimQuery { records } => sim_scenarios::sim_query(records).await,
         Scenario::SimCdc { rate, seconds } => {
             sim_scenarios::sim_cdc(rate.max(1), seconds.max(1)).await
         }
+        Scenario::Backfill {
+            records,
+            database_url,
+        } => engine_scenarios::backfill(records.max(1), database_url).await,
+        Scenario::Cdc {
+            rate,
+            seconds,
+            records,
+            database_url,
+        } => engine_scenarios::cdc(rate.max(1), seconds.max(1), records.max(1), database_url).await,
+        Scenario::Sse { clients } => engine_scenarios::sse(clients.max(1)).await,
     }
 }
 

@@ -35,16 +35,44 @@ pub async fn start(config: sim::config::SimConfig) -> anyhow::Result<SimSession>
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
+    let token = sign_in(
+        &http,
+        &base,
+        &client_id,
+        &client_secret,
+        &username,
+        &password,
+    )
+    .await?;
+    Ok(SimSession {
+        base,
+        token,
+        http,
+        shutdown,
+    })
+}
+
+/// Signs in to the simulator at `base` through the web-server flow (authorize form, then
+/// code exchange with the client secret) and returns the access token. `http` must not
+/// follow redirects.
+pub async fn sign_in(
+    http: &reqwest::Client,
+    base: &str,
+    client_id: &str,
+    client_secret: &str,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<String> {
     let authorize = http
         .post(format!("{base}/services/oauth2/authorize"))
         .form(&[
             ("response_type", "code"),
-            ("client_id", &client_id),
+            ("client_id", client_id),
             ("redirect_uri", REDIRECT),
             ("state", "bench"),
             ("scope", "api refresh_token"),
-            ("username", &username),
-            ("password", &password),
+            ("username", username),
+            ("password", password),
             ("action", "approve"),
         ])
         .send()
@@ -65,8 +93,8 @@ pub async fn start(config: sim::config::SimConfig) -> anyhow::Result<SimSession>
         .form(&[
             ("grant_type", "authorization_code"),
             ("code", &code),
-            ("client_id", &client_id),
-            ("client_secret", &client_secret),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
             ("redirect_uri", REDIRECT),
         ])
         .send()
@@ -77,10 +105,5 @@ pub async fn start(config: sim::config::SimConfig) -> anyhow::Result<SimSession>
     let Some(token) = token["access_token"].as_str() else {
         bail!("no access token in {token}");
     };
-    Ok(SimSession {
-        base,
-        token: token.to_string(),
-        http,
-        shutdown,
-    })
+    Ok(token.to_string())
 }

@@ -16,6 +16,8 @@ pub struct Model {
     pub fields: String,
     pub system_modstamp: String,
     pub deleted: bool,
+    /// How many times a change was applied to the row: 1 when inserted, plus one per update.
+    pub applied_count: i64,
     pub updated_at: DateTimeUtc,
 }
 
