@@ -118,9 +118,7 @@ pub async fn org_syncs_and_caller() -> Result<(SharedOrgSyncConsole, Caller), Ap
     from_context_with_caller::<SharedOrgSyncConsole>("Org Syncs console").await
 }
 
-async fn from_context_with_caller<T: Clone + 'static>(
-    what: &str,
-) -> Result<(T, Caller), AppError> {
+async fn from_context_with_caller<T: Clone + 'static>(what: &str) -> Result<(T, Caller), AppError> {
     let console = leptos::prelude::use_context::<T>().ok_or_else(|| {
         tracing_missing(what);
         AppError::Internal

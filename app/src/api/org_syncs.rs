@@ -4,12 +4,12 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use crate::types::{SyncMethod, SyncObject};
 use crate::{
     error::AppError,
     types::{OrgSyncView, SyncSettingsView, TestOutcome},
 };
-#[cfg(feature = "ssr")]
-use crate::types::{SyncMethod, SyncObject};
 
 /// The modal's content.
 #[server(endpoint = "sync_settings")]

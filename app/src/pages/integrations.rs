@@ -50,9 +50,8 @@ pub fn IntegrationsPage() -> impl IntoView {
     });
     let confirming =
         Memo::new(move |_| query.with(|q| q.get("confirm").is_some_and(|c| c == "disconnect")));
-    let sync_settings_open = Memo::new(move |_| {
-        query.with(|q| q.get("modal").is_some_and(|m| m == "sync-settings"))
-    });
+    let sync_settings_open =
+        Memo::new(move |_| query.with(|q| q.get("modal").is_some_and(|m| m == "sync-settings")));
     let disconnect = ServerAction::<DisconnectSalesforce>::new();
     // Reload the card after a disconnect or when the page is revisited with a new outcome.
     let page = Resource::new(
@@ -284,9 +283,11 @@ fn SignInForm(intent: &'static str, label: &'static str, primary: bool) -> impl 
 #[component]
 fn DisconnectDialog(disconnect: ServerAction<DisconnectSalesforce>) -> impl IntoView {
     let failed = move || {
-        disconnect.value().get().and_then(Result::err).map(
-            |error| view! { <Alert kind=AlertKind::Error>{error.to_string()}</Alert> },
-        )
+        disconnect
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| view! { <Alert kind=AlertKind::Error>{error.to_string()}</Alert> })
     };
     view! {
         <Modal id="disconnect-title" title="Disconnect Salesforce" close_href=PAGE size=ModalSize::Narrow>

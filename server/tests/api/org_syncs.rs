@@ -156,7 +156,11 @@ async fn ts_01_test_without_a_connection_says_no_token_and_another_org_cannot_to
         let (status, body) = call(&app, &admin, path, &form).await;
         assert!(!status.is_success(), "{path}");
         let error: app::error::AppError = serde_json::from_str(&body).expect("an AppError body");
-        assert_eq!(error, app::error::AppError::NotFound("That Org Sync".into()), "{path}");
+        assert_eq!(
+            error,
+            app::error::AppError::NotFound("That Org Sync".into()),
+            "{path}"
+        );
     }
     assert!(
         store::org_syncs::find_by_id(&app.db, theirs.parse().expect("id"))

@@ -131,7 +131,10 @@ mod tests {
                 sync: failed.clone(),
             },
         );
-        assert_eq!(syncs, vec![failed, sync(2, SyncObject::Lead, SyncStatus::Active)]);
+        assert_eq!(
+            syncs,
+            vec![failed, sync(2, SyncObject::Lead, SyncStatus::Active)]
+        );
     }
 
     #[test]

@@ -315,7 +315,10 @@ fn SyncRow(sync: OrgSyncView, actions: Actions) -> impl IntoView {
         .unwrap_or(DEFAULT_POLL_INTERVAL_MINUTES);
     let save = actions.save;
     let saving = move || {
-        save.pending().get() && save.input().with(|input| input.as_ref().is_some_and(|i| i.id == id))
+        save.pending().get()
+            && save
+                .input()
+                .with(|input| input.as_ref().is_some_and(|i| i.id == id))
     };
     let testing = RwSignal::new(false);
     // With JavaScript: ask the server here and answer in a browser alert (OS-08).
