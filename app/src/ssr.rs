@@ -4,7 +4,7 @@
 //! to every server function and page render. Server functions stay thin: find the console,
 //! call it with the caller, return its answer.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use crate::{
     error::AppError,
@@ -132,4 +132,35 @@ async fn from_context_with_caller<T: Clone + 'static>(what: &str) -> Result<(T, 
 
 fn tracing_missing(what: &str) {
     leptos::logging::error!("server function context is missing the {what}");
+}
+
+/// Work a page render starts at most once per request. The server renders the contents of a
+/// `Suspense` more than once (to find its resources, then to stream them), and each pass
+/// creates the page's resources anew; a resource with an effect outside orgsync (Test without
+/// JavaScript queries Salesforce, OS-08) must still run once. Provided fresh for every
+/// request by the server's router.
+#[derive(Clone, Default)]
+pub struct RenderOnce {
+    tests: Arc<std::sync::Mutex<HashMap<i64, TestRun>>>,
+}
+
+type TestRun = Arc<tokio::sync::OnceCell<Result<TestOutcome, AppError>>>;
+
+impl RenderOnce {
+    /// The outcome of testing Org Sync `id` in this request: `run` the first time, the same
+    /// answer after that.
+    pub async fn test(
+        &self,
+        id: i64,
+        run: impl Future<Output = Result<TestOutcome, AppError>>,
+    ) -> Result<TestOutcome, AppError> {
+        let cell = {
+            let mut tests = self
+                .tests
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            tests.entry(id).or_default().clone()
+        };
+        cell.get_or_init(|| run).await.clone()
+    }
 }

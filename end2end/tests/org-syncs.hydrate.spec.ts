@@ -123,7 +123,9 @@ test("ST-05 status changes reach every open browser without a reload", async ({ 
     await expect(syncRow(other, "Contact")).toHaveCount(0, { timeout: 15_000 });
     expect(await sameDocument(other), "B never reloaded").toBe(true);
 
-    // Leaving the page closes B's stream.
+    // Leaving the page closes B's stream (Done first: the modal covers the page).
+    await settings(other).getByRole("link", { name: "Done" }).click();
+    await expect(settings(other)).toHaveCount(0);
     await adminNav(other).getByRole("link", { name: "OAuth Tokens" }).click();
     await expect(pageHeading(other, "OAuth Tokens")).toBeVisible();
     const states = await other.evaluate(() =>

@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
     let context = move || {
         provide_context(console.clone());
         provide_context(org_syncs.clone());
+        provide_context(app::ssr::RenderOnce::default());
     };
     let routes = route_list();
     let leptos_options = state.leptos_options.clone();

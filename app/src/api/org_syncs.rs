@@ -60,6 +60,16 @@ pub async fn test_org_sync(id: i64) -> Result<TestOutcome, AppError> {
     console.test_org_sync(&caller, id).await
 }
 
+/// Test as a page render runs it (no JavaScript, `&test=<id>`): once per request, however
+/// many times the server builds the page (see [`crate::ssr::RenderOnce`]).
+pub async fn test_org_sync_in_page(id: i64) -> Result<TestOutcome, AppError> {
+    #[cfg(feature = "ssr")]
+    if let Some(once) = leptos::prelude::use_context::<crate::ssr::RenderOnce>() {
+        return once.test(id, test_org_sync(id)).await;
+    }
+    test_org_sync(id).await
+}
+
 #[cfg(feature = "ssr")]
 fn parse_object(object: &str) -> Result<SyncObject, AppError> {
     SyncObject::parse(object).ok_or_else(|| AppError::Validation {

@@ -11,7 +11,9 @@ use leptos_router::{NavigateOptions, hooks::use_navigate, hooks::use_query_map};
 
 use super::{SYNC_SETTINGS, live::LiveSyncs};
 use crate::{
-    api::{AddOrgSync, RemoveOrgSync, SaveOrgSync, sync_settings, test_org_sync},
+    api::{
+        AddOrgSync, RemoveOrgSync, SaveOrgSync, sync_settings, test_org_sync, test_org_sync_in_page,
+    },
     components::{
         alert::{Alert, AlertKind},
         modal::{Modal, ModalFooter, ModalSize},
@@ -103,7 +105,7 @@ impl SyncSettingsState {
             move || test_id.get(),
             |id| async move {
                 match id {
-                    Some(id) => Some((id, test_org_sync(id).await)),
+                    Some(id) => Some((id, test_org_sync_in_page(id).await)),
                     None => None,
                 }
             },
