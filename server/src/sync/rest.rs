@@ -80,7 +80,14 @@ pub async fn catch_up(
         field_list.join(", ")
     );
     let backfill = watermark.is_none();
+    let first_started = std::time::Instant::now();
     let mut page: QueryPage<Map<String, Value>> = session.query(&soql, true).await?;
+    tracing::debug!(
+        org_sync_id = row.id,
+        total = page.total_size,
+        elapsed_ms = first_started.elapsed().as_millis() as u64,
+        "first page read"
+    );
     let total = i64::try_from(page.total_size).unwrap_or(i64::MAX);
     if backfill {
         progress(deps, row.id, Some((0, total))).await?;
@@ -88,6 +95,7 @@ pub async fn catch_up(
     let mut watermark = watermark;
     let mut applied: u64 = 0;
     loop {
+        let next_url = page.next_records_url.take();
         let batch = page
             .records
             .into_iter()
@@ -97,14 +105,36 @@ pub async fn catch_up(
             watermark = records::later(watermark, &record.system_modstamp);
         }
         let cursor = watermark.clone().map(Cursor::Watermark);
-        mirror::apply_batch(&deps.db, row.id, &batch, cursor.as_ref()).await?;
+        // The next page is read while this one is written: two pages in memory at most, and
+        // the store and Salesforce work side by side. A failed write drops the page read
+        // ahead; the next round reads it again from the committed watermark.
+        let write = async {
+            mirror::apply_batch(&deps.db, row.id, &batch, cursor.as_ref()).await?;
+            if backfill {
+                let so_far = applied.saturating_add(batch.len() as u64);
+                let so_far = i64::try_from(so_far).unwrap_or(i64::MAX);
+                progress(deps, row.id, Some((so_far.min(total), total))).await?;
+            }
+            Ok::<(), SyncError>(())
+        };
+        let read_ahead = async {
+            match &next_url {
+                Some(next) => session.query_more(next).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let page_started = std::time::Instant::now();
+        let (written, next_page) = tokio::join!(write, read_ahead);
+        written?;
+        tracing::debug!(
+            org_sync_id = row.id,
+            records = batch.len(),
+            elapsed_ms = page_started.elapsed().as_millis() as u64,
+            "page written (and the next one read)"
+        );
         applied += batch.len() as u64;
-        if backfill {
-            let so_far = i64::try_from(applied).unwrap_or(i64::MAX);
-            progress(deps, row.id, Some((so_far.min(total), total))).await?;
-        }
-        match page.next_records_url {
-            Some(next) => page = session.query_more(&next).await?,
+        match next_page? {
+            Some(next) => page = next,
             None => break,
         }
     }

@@ -78,7 +78,16 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
             }
             options
         }
-        None => ConnectOptions::new(url),
+        None => {
+            let mut options = ConnectOptions::new(url);
+            // Plan every statement with its parameters. PostgreSQL otherwise switches a
+            // prepared statement to a generic plan after five runs, chosen while a table is
+            // still small: the mirror's `sf_id IN (...)` lookup kept a sequential scan as the
+            // table grew, and a 100,000-Contact backfill slowed to 1,100 records/s.
+            options
+                .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+            options
+        }
     };
     options.sqlx_logging(false);
     let db = Database::connect(options).await?;
