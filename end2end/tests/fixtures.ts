@@ -599,10 +599,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const start = app.logOffset();
       await use();
       if (testInfo.status !== testInfo.expectedStatus) {
-        await testInfo.attach("orgsync-server.log", {
-          body: app.logsSince(start) || "(no output)",
-          contentType: "text/plain",
-        });
+        // Also on disk (test-results/), whole: the list reporter prints only the start.
+        const logFile = testInfo.outputPath("orgsync-server.log");
+        await fs.promises.writeFile(logFile, app.logsSince(start) || "(no output)");
+        await testInfo.attach("orgsync-server.log", { path: logFile, contentType: "text/plain" });
       }
     },
     { auto: true },

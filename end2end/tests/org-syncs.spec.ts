@@ -227,12 +227,19 @@ class Ui {
   async test(object: SyncObject): Promise<string> {
     const link = this.row(object).getByRole("link", { name: "Test" });
     if (this.js) {
-      const alerted = this.page.waitForEvent("dialog");
-      await link.click();
-      const dialog = await alerted;
-      expect(dialog.type()).toBe("alert");
-      const message = dialog.message();
-      await dialog.accept();
+      // The alert blocks the page, so the click may not finish before the alert is accepted:
+      // accept it in the handler itself, and wait for both.
+      const answered = new Promise<string>((resolve, reject) => {
+        this.page.once("dialog", (dialog) => {
+          const type = dialog.type();
+          const message = dialog.message();
+          dialog.accept().then(
+            () => (type === "alert" ? resolve(message) : reject(new Error(`a ${type} dialog, not an alert`))),
+            reject,
+          );
+        });
+      });
+      const [message] = await Promise.all([answered, link.click()]);
       // The link's own address is only for pages without JavaScript.
       await expect(this.page).not.toHaveURL(/[?&]test=/);
       return message;
