@@ -32,7 +32,10 @@ pub mod users;
 use std::{path::Path, time::Duration};
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, sqlx::sqlite::SqliteJournalMode};
+use sea_orm::{
+    ConnectOptions, Database, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    sqlx::sqlite::SqliteJournalMode,
+};
 
 pub use error::StoreError;
 pub use sea_orm::{DatabaseConnection, DbErr};
@@ -96,6 +99,20 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
         "connected to the database"
     );
     Ok(db)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), waiting for it up to the busy timeout; a transaction begun with a read
+/// and writing later fails at once with "database is locked" whenever another connection
+/// commits in between (Disconnect failed so while a sync was writing). PostgreSQL ignores the
+/// mode.
+pub(crate) async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        isolation_level: None,
+        access_mode: None,
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+    })
+    .await
 }
 
 /// Applies every pending migration (the server calls this at start-up).

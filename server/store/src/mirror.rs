@@ -134,7 +134,7 @@ pub async fn apply_batch<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let locked = org_syncs::Entity::update_many()
         .col_expr(
             org_syncs::Column::Watermark,

@@ -85,7 +85,7 @@ pub async fn set_flag<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     // A no-op write takes the row lock (PostgreSQL) or the write lock (SQLite) before we read, so
     // no other writer can slip in between our read and our write.
     let locked = Entity::update_many()

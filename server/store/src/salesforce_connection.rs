@@ -2,7 +2,7 @@
 //! transaction over the token, the `salesforce.oauth_token_id` setting and the linked
 //! account (IN-04, IN-06, IN-07). Org Sync configurations are never touched here.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::{
     StoreError, app_settings, entities::oauth_tokens, oauth_tokens::TokenRecord,
@@ -45,7 +45,7 @@ pub async fn connect(
     token: TokenRecord,
     identity: SalesforceIdentity,
 ) -> Result<Connected, StoreError> {
-    let tx = db.begin().await?;
+    let tx = crate::begin_write(db).await?;
     let current = current_token(&tx, org_id).await?;
     let account = crate::salesforce_accounts::find_for_org(&tx, org_id).await?;
     if let Some(account) = &account
@@ -98,7 +98,7 @@ pub async fn disconnect(
     db: &DatabaseConnection,
     org_id: i64,
 ) -> Result<Option<oauth_tokens::Model>, StoreError> {
-    let tx = db.begin().await?;
+    let tx = crate::begin_write(db).await?;
     let token = current_token(&tx, org_id).await?;
     crate::salesforce_accounts::delete_for_org(&tx, org_id).await?;
     if let Some(token) = &token {

@@ -1212,3 +1212,53 @@ async fn deleting_an_organization_removes_everything_it_owns() {
     })
     .await;
 }
+
+/// Disconnect and Set up read, then write, in one transaction, while a sync commits mirror
+/// pages on other connections. On SQLite such a transaction used to fail at once with
+/// "database is locked" when a page committed between its read and its write (seen in the
+/// end-to-end tests as a Disconnect answering Internal).
+#[tokio::test]
+async fn disconnect_and_set_up_succeed_while_a_sync_writes_the_mirror() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let contact = store::org_syncs::create(&db, acme.id, SfObject::Contact)
+            .await
+            .expect("an org sync");
+        let writer = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                for page in 0..400 {
+                    let records: Vec<_> = (0..20)
+                        .map(|n| store::mirror::MirrorRecord {
+                            sf_id: format!("003{page:05}{n:07}"),
+                            system_modstamp: "2026-12-01T10:00:00.000+0000".to_owned(),
+                            deleted: false,
+                            fields: serde_json::Map::new(),
+                        })
+                        .collect();
+                    store::mirror::apply_batch(&db, contact.id, &records, None)
+                        .await
+                        .expect("a mirror page");
+                }
+            })
+        };
+        let mut round = 0;
+        while !writer.is_finished() {
+            connection::connect(
+                &db,
+                acme.id,
+                token_record(&format!("token-{round}"), "admin@acme.example"),
+                identity("admin@acme.example", "00Dacme"),
+            )
+            .await
+            .expect("Set up while a sync writes");
+            connection::disconnect(&db, acme.id)
+                .await
+                .expect("Disconnect while a sync writes");
+            round += 1;
+        }
+        writer.await.expect("the writer");
+        assert!(round > 0, "Set up and Disconnect ran beside the writer");
+    })
+    .await;
+}
