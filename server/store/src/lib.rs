@@ -56,8 +56,9 @@ const SQLITE_FILE_NAME: &str = "orgsync.db";
 /// every connection runs with WAL journaling, `foreign_keys=ON` (the schema relies on cascades)
 /// and a 5 s busy timeout. A file pool holds a few connections; an in-memory database keeps one,
 /// because each connection would otherwise see its own empty database. With more than one
-/// connection, keep SQLite transactions short and, if a transaction reads before it writes, expect
-/// that it can fail with "database is locked" when another connection committed in between.
+/// connection, keep SQLite transactions short, and begin every transaction that writes with
+/// [`begin_write`]: one begun with a read fails with "database is locked" when another
+/// connection commits before its first write.
 ///
 /// Statement logging is off: SQL never reaches the logs, and neither do the values it carries.
 ///
