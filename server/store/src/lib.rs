@@ -23,6 +23,7 @@ pub mod mirror;
 pub mod oauth_tokens;
 pub mod org_syncs;
 pub mod organizations;
+mod postgres;
 pub mod salesforce_accounts;
 pub mod salesforce_connection;
 pub mod sessions;
@@ -82,16 +83,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
             }
             options
         }
-        None => {
-            let mut options = ConnectOptions::new(url);
-            // Plan every statement with its parameters. PostgreSQL otherwise switches a
-            // prepared statement to a generic plan after five runs, chosen while a table is
-            // still small: the mirror's `sf_id IN (...)` lookup kept a sequential scan as the
-            // table grew, and a 100,000-Contact backfill slowed to 1,100 records/s.
-            options
-                .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
-            options
-        }
+        None => postgres::connect_options(url),
     };
     options.sqlx_logging(false);
     let db = Database::connect(options).await?;

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Statement, TransactionSession, TransactionTrait,
     sea_query::{Alias, Expr, ExprTrait, OnConflict},
 };
 use serde_json::{Map, Value};
@@ -23,10 +23,10 @@ use crate::{
     error::parse_json,
 };
 
-/// Ids per `IN (…)` list when reading the stored rows of a batch.
+/// Ids per `IN (…)` list when SQLite reads the stored rows of a batch.
 const SELECT_CHUNK: usize = 1_000;
 
-/// Rows per multi-row upsert (seven parameters each, far below SQLite's and PostgreSQL's limits).
+/// Rows per multi-row upsert on SQLite (seven parameters each, far below its limit).
 const WRITE_CHUNK: usize = 1_000;
 
 /// One Salesforce record as fetched (REST) or rebuilt from a change event (CDC).
@@ -159,21 +159,17 @@ where
             })
             .push(record);
     }
-    let mut stored: HashMap<String, sf_records::Model> = HashMap::new();
-    for chunk in order.chunks(SELECT_CHUNK) {
-        let rows = Entity::find()
-            .filter(Column::OrgSyncId.eq(org_sync_id))
-            .filter(Column::SfId.is_in(chunk.iter().copied()))
-            .all(&txn)
-            .await?;
-        stored.extend(rows.into_iter().map(|row| (row.sf_id.clone(), row)));
-    }
+    let stored: HashMap<String, sf_records::Model> = stored_rows(&txn, org_sync_id, &order)
+        .await?
+        .into_iter()
+        .map(|row| (row.sf_id.clone(), row))
+        .collect();
 
     // Every row the batch changes, with `applied_count` holding the number of records applied
     // to it here: the upsert inserts new rows with that count and adds it to existing ones.
     let now = crate::now();
     let mut stats = ApplyStats::default();
-    let mut writes: Vec<sf_records::ActiveModel> = Vec::new();
+    let mut writes: Vec<PlannedRow> = Vec::new();
     for sf_id in order {
         let group = &groups[sf_id];
         let (state, applied) = match stored.get(sf_id) {
@@ -217,43 +213,16 @@ where
                 (state, applied)
             }
         };
-        writes.push(sf_records::ActiveModel {
-            org_sync_id: Set(org_sync_id),
-            sf_id: Set(sf_id.to_owned()),
-            fields: Set(Value::Object(state.fields).to_string()),
-            system_modstamp: Set(state.system_modstamp),
-            deleted: Set(state.deleted),
-            applied_count: Set(applied),
-            updated_at: Set(now),
-            ..Default::default()
+        writes.push(PlannedRow {
+            sf_id: sf_id.to_owned(),
+            fields: Value::Object(state.fields).to_string(),
+            system_modstamp: state.system_modstamp,
+            deleted: state.deleted,
+            applied,
         });
     }
+    upsert_rows(&txn, org_sync_id, writes, now).await?;
 
-    let upsert = OnConflict::columns([Column::OrgSyncId, Column::SfId])
-        .update_columns([
-            Column::Fields,
-            Column::SystemModstamp,
-            Column::Deleted,
-            Column::UpdatedAt,
-        ])
-        .value(
-            Column::AppliedCount,
-            Expr::col((Entity, Column::AppliedCount))
-                .add(Expr::col((Alias::new("excluded"), Column::AppliedCount))),
-        )
-        .to_owned();
-    while !writes.is_empty() {
-        let rest = writes.split_off(writes.len().min(WRITE_CHUNK));
-        Entity::insert_many(std::mem::replace(&mut writes, rest))
-            .on_conflict(upsert.clone())
-            .exec_without_returning(&txn)
-            .await
-            .map_err(|e| {
-                StoreError::from_write(e, "org sync", || {
-                    format!("a record of org sync {org_sync_id} was stored twice")
-                })
-            })?;
-    }
     if let Some(cursor) = cursor {
         let (column, value) = match cursor {
             Cursor::Watermark(w) => (org_syncs::Column::Watermark, w),
@@ -268,6 +237,148 @@ where
     txn.commit().await?;
     Ok(stats)
 }
+
+/// A row as [`apply_batch`] writes it: inserted, or merged into the stored row, whose
+/// `applied_count` grows by `applied`.
+struct PlannedRow {
+    sf_id: String,
+    fields: String,
+    system_modstamp: String,
+    deleted: bool,
+    applied: i64,
+}
+
+/// The stored rows of the Org Sync among `sf_ids`.
+///
+/// PostgreSQL gets the ids as one array parameter (`= ANY($2)`): a list of a thousand
+/// parameters costs far more to parse and plan than the lookup itself, and the statement text
+/// stays the same whatever the batch size. SQLite gets `IN (…)` lists of [`SELECT_CHUNK`].
+async fn stored_rows<C: ConnectionTrait>(
+    txn: &C,
+    org_sync_id: i64,
+    sf_ids: &[&str],
+) -> Result<Vec<sf_records::Model>, StoreError> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let ids: Vec<String> = sf_ids.iter().map(|id| (*id).to_owned()).collect();
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            r#"SELECT * FROM "sf_records" WHERE "org_sync_id" = $1 AND "sf_id" = ANY($2)"#,
+            [org_sync_id.into(), ids.into()],
+        );
+        return Ok(Entity::find().from_raw_sql(statement).all(txn).await?);
+    }
+    let mut rows = Vec::with_capacity(sf_ids.len());
+    for chunk in sf_ids.chunks(SELECT_CHUNK) {
+        rows.extend(
+            Entity::find()
+                .filter(Column::OrgSyncId.eq(org_sync_id))
+                .filter(Column::SfId.is_in(chunk.iter().copied()))
+                .all(txn)
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
+/// Inserts new rows and merges changed ones (incoming values win, `applied_count` adds up).
+/// Each `sf_id` appears once in `rows`.
+///
+/// PostgreSQL gets one statement with a column array per field (`UNNEST`), whatever the
+/// number of rows: five array parameters instead of seven per row, so nothing to chunk, and a
+/// plan that does not grow with the batch. SQLite gets multi-row upserts of [`WRITE_CHUNK`].
+async fn upsert_rows<C: ConnectionTrait>(
+    txn: &C,
+    org_sync_id: i64,
+    rows: Vec<PlannedRow>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let stored_twice = |e| {
+        StoreError::from_write(e, "org sync", || {
+            format!("a record of org sync {org_sync_id} was stored twice")
+        })
+    };
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let mut sf_ids = Vec::with_capacity(rows.len());
+        let mut fields = Vec::with_capacity(rows.len());
+        let mut stamps = Vec::with_capacity(rows.len());
+        let mut deleted = Vec::with_capacity(rows.len());
+        let mut applied = Vec::with_capacity(rows.len());
+        for row in rows {
+            sf_ids.push(row.sf_id);
+            fields.push(row.fields);
+            stamps.push(row.system_modstamp);
+            deleted.push(row.deleted);
+            applied.push(row.applied);
+        }
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            PG_UPSERT,
+            [
+                org_sync_id.into(),
+                sf_ids.into(),
+                fields.into(),
+                stamps.into(),
+                deleted.into(),
+                applied.into(),
+                now.into(),
+            ],
+        );
+        txn.execute_raw(statement).await.map_err(stored_twice)?;
+        return Ok(());
+    }
+    let upsert = OnConflict::columns([Column::OrgSyncId, Column::SfId])
+        .update_columns([
+            Column::Fields,
+            Column::SystemModstamp,
+            Column::Deleted,
+            Column::UpdatedAt,
+        ])
+        .value(
+            Column::AppliedCount,
+            Expr::col((Entity, Column::AppliedCount))
+                .add(Expr::col((Alias::new("excluded"), Column::AppliedCount))),
+        )
+        .to_owned();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk = rows
+            .by_ref()
+            .take(WRITE_CHUNK)
+            .map(|row| sf_records::ActiveModel {
+                org_sync_id: Set(org_sync_id),
+                sf_id: Set(row.sf_id),
+                fields: Set(row.fields),
+                system_modstamp: Set(row.system_modstamp),
+                deleted: Set(row.deleted),
+                applied_count: Set(row.applied),
+                updated_at: Set(now),
+                ..Default::default()
+            });
+        Entity::insert_many(chunk)
+            .on_conflict(upsert.clone())
+            .exec_without_returning(txn)
+            .await
+            .map_err(stored_twice)?;
+    }
+    Ok(())
+}
+
+/// The PostgreSQL upsert of [`upsert_rows`]: `$1` the Org Sync, `$2`..`$6` one array per
+/// column, `$7` the time of the write.
+const PG_UPSERT: &str = r#"INSERT INTO "sf_records"
+    ("org_sync_id", "sf_id", "fields", "system_modstamp", "deleted", "applied_count", "updated_at")
+SELECT $1, u.sf_id, u.fields, u.system_modstamp, u.deleted, u.applied_count, $7
+FROM UNNEST($2::text[], $3::text[], $4::text[], $5::bool[], $6::bigint[])
+    AS u(sf_id, fields, system_modstamp, deleted, applied_count)
+ON CONFLICT ("org_sync_id", "sf_id") DO UPDATE SET
+    "fields" = excluded."fields",
+    "system_modstamp" = excluded."system_modstamp",
+    "deleted" = excluded."deleted",
+    "updated_at" = excluded."updated_at",
+    "applied_count" = "sf_records"."applied_count" + excluded."applied_count""#;
 
 /// How many records of the Org Sync are mirrored and not deleted.
 pub async fn count(db: &impl ConnectionTrait, org_sync_id: i64) -> Result<u64, StoreError> {

@@ -123,6 +123,43 @@ async fn column_exists(db: &DatabaseConnection, table: &str, column: &str) -> bo
         .expect("look up a column")
 }
 
+/// `sf_records.sf_id`'s collation and length limit on PostgreSQL.
+async fn sf_id_collation(db: &DatabaseConnection) -> (Option<String>, Option<i32>) {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT collation_name::text, character_maximum_length::int FROM \
+             information_schema.columns WHERE table_name = 'sf_records' AND column_name = 'sf_id'",
+        ))
+        .await
+        .expect("read the column")
+        .expect("sf_records.sf_id exists");
+    (
+        row.try_get_by_index(0).expect("collation"),
+        row.try_get_by_index(1).expect("length"),
+    )
+}
+
+#[tokio::test]
+async fn the_mirror_ids_migration_makes_postgres_compare_sf_ids_bytewise() {
+    on_both_backends(|db| async move {
+        if db.get_database_backend() != DbBackend::Postgres {
+            // SQLite compares text byte by byte already; the migration leaves it alone.
+            Migrator::down(&db, Some(1)).await.expect("down on SQLite");
+            Migrator::up(&db, None).await.expect("up on SQLite");
+            return;
+        }
+        assert_eq!(sf_id_collation(&db).await, (Some("C".into()), None));
+        Migrator::down(&db, Some(1))
+            .await
+            .expect("migrate down one");
+        assert_eq!(sf_id_collation(&db).await, (None, None));
+        Migrator::up(&db, None).await.expect("migrate up again");
+        assert_eq!(sf_id_collation(&db).await, (Some("C".into()), None));
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_sync_engine_migration_adds_and_removes_its_columns() {
     on_both_backends(|db| async move {
@@ -132,10 +169,11 @@ async fn the_sync_engine_migration_adds_and_removes_its_columns() {
         let acme = org(&db, "Acme").await;
         let sync = org_sync(&db, acme.id, SfObject::Contact).await;
 
-        // Down one step: the columns go, the tables and their rows stay.
-        Migrator::down(&db, Some(1))
+        // Down to before it (it and the one migration after it): the columns go, the tables
+        // and their rows stay.
+        Migrator::down(&db, Some(2))
             .await
-            .expect("migrate down one");
+            .expect("migrate down two");
         for (table, column) in SYNC_ENGINE_COLUMNS {
             assert!(
                 !column_exists(&db, table, column).await,
