@@ -238,6 +238,16 @@ pub struct CampaignView {
     pub created_at: String,
 }
 
+/// The shortest password orgsync accepts, as a literal so that messages can `concat!` it.
+macro_rules! min_password_len {
+    () => {
+        10
+    };
+}
+
+/// The shortest password orgsync accepts.
+pub const MIN_PASSWORD_LEN: usize = min_password_len!();
+
 /// Why a sign-in or first-run form was refused. The server redirects back to the form with
 /// `?error=<code>`; the page shows [`FormError::message`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,7 +301,13 @@ impl FormError {
             FormError::SetupDone => "orgsync is already set up. Sign in instead.",
             FormError::MissingField => "Fill in every field.",
             FormError::PasswordsDiffer => "The two passwords do not match.",
-            FormError::PasswordTooShort => "Choose a password of at least 10 characters.",
+            FormError::PasswordTooShort => {
+                concat!(
+                    "Choose a password of at least ",
+                    min_password_len!(),
+                    " characters."
+                )
+            }
             FormError::UsernameTaken => "That username is already taken.",
             FormError::Internal => {
                 "Something went wrong on the server. Try again; if it keeps happening, check the server log."
@@ -299,6 +315,3 @@ impl FormError {
         }
     }
 }
-
-/// The shortest password orgsync accepts.
-pub const MIN_PASSWORD_LEN: usize = 10;

@@ -20,9 +20,10 @@ pub struct Cli {
 /// Where the data lives. Shared by every command.
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
-    /// Directory for the SQLite database, the setup code and other local state.
-    #[arg(long, global = true, env = "ORGSYNC_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
+    /// Directory for the SQLite database, the setup code and other local state (created
+    /// owner-only, 0700). Default: `data`, or `data-demo` for `serve --demo`.
+    #[arg(long, global = true, env = "ORGSYNC_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Database URL (`sqlite://...` or `postgres://...`); defaults to `orgsync.db` in the data directory.
     #[arg(
         long,
@@ -57,16 +58,33 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     /// Also create a demo organization and administrator, so a newcomer sees the whole flow.
     /// Without a configured connected app, the demo signs in to its own Salesforce simulator.
+    /// The demo's accounts have a published password: it keeps its data in `data-demo` unless
+    /// --data-dir is given, refuses --database-url, and listens on loopback addresses only
+    /// unless --demo-allow-remote is given.
     #[arg(long, env = "ORGSYNC_DEMO")]
     pub demo: bool,
+    /// Let `--demo` listen on a non-loopback address: anyone who reaches it can sign in as
+    /// `admin` with the published demo password.
+    #[arg(long, env = "ORGSYNC_DEMO_ALLOW_REMOTE", requires = "demo")]
+    pub demo_allow_remote: bool,
     /// The URL browsers use to reach orgsync (for the Salesforce callback
     /// `<public-url>/auth/salesforce/callback`). Default: http://<listen address>.
     #[arg(long, env = "ORGSYNC_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Key that encrypts stored OAuth tokens: 32 bytes, base64 (`openssl rand -base64 32`).
-    /// Default: generated once into <data-dir>/encryption.key (mode 0600).
+    /// A key given on the command line shows in `ps` to every user of the machine: prefer
+    /// ORGSYNC_ENCRYPTION_KEY or --encryption-key-file. Default: generated once into
+    /// <data-dir>/encryption.key (mode 0600).
     #[arg(long, env = "ORGSYNC_ENCRYPTION_KEY", hide_env_values = true)]
     pub encryption_key: Option<String>,
+    /// File holding the key that encrypts stored OAuth tokens (32 bytes, base64). It must exist
+    /// and be readable by its owner only (chmod 600).
+    #[arg(
+        long,
+        env = "ORGSYNC_ENCRYPTION_KEY_FILE",
+        conflicts_with = "encryption_key"
+    )]
+    pub encryption_key_file: Option<PathBuf>,
     #[command(flatten)]
     pub salesforce: SalesforceArgs,
     #[command(flatten)]
@@ -149,11 +167,13 @@ impl std::fmt::Debug for ServeArgs {
         f.debug_struct("ServeArgs")
             .field("listen", &self.listen)
             .field("demo", &self.demo)
+            .field("demo_allow_remote", &self.demo_allow_remote)
             .field("public_url", &self.public_url)
             .field(
                 "encryption_key",
                 &self.encryption_key.as_ref().map(|_| REDACTED),
             )
+            .field("encryption_key_file", &self.encryption_key_file)
             .field("salesforce", &self.salesforce)
             .field("sync", &self.sync)
             .finish()
@@ -200,6 +220,11 @@ pub struct SimArgs {
     /// Lifetime of refresh tokens, in seconds (default: until revoked).
     #[arg(long, env = "ORGSYNC_SIM_REFRESH_TOKEN_TTL")]
     pub refresh_token_ttl_secs: Option<u64>,
+    /// Listen on a non-loopback address: the control API has no authentication and the
+    /// connected app's secret and users' passwords are published, so anyone who reaches the
+    /// simulator controls it.
+    #[arg(long, env = "ORGSYNC_SIM_ALLOW_REMOTE")]
+    pub allow_remote: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -259,8 +284,10 @@ mod tests {
         let args = ServeArgs {
             listen: "127.0.0.1:3000".parse().expect("address"),
             demo: false,
+            demo_allow_remote: false,
             public_url: None,
             encryption_key: Some("key-material-do-not-print".into()),
+            encryption_key_file: None,
             salesforce: SalesforceArgs {
                 salesforce_client_id: Some("client-id".into()),
                 salesforce_client_secret: Some("secret-do-not-print".into()),
@@ -272,5 +299,25 @@ mod tests {
         let printed = format!("{args:?}");
         assert!(printed.contains("client-id") && printed.contains("<redacted>"));
         assert!(!printed.contains("do-not-print"), "{printed}");
+    }
+
+    #[test]
+    fn the_encryption_key_comes_from_one_place_only() {
+        let both = Cli::try_parse_from([
+            "orgsync",
+            "serve",
+            "--encryption-key",
+            "a2V5",
+            "--encryption-key-file",
+            "/etc/orgsync/key",
+        ]);
+        assert!(both.is_err());
+        let help = <Cli as clap::CommandFactory>::command()
+            .find_subcommand_mut("serve")
+            .expect("serve")
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("shows in `ps`"), "{help}");
+        assert!(help.contains("--encryption-key-file"), "{help}");
     }
 }

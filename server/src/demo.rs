@@ -8,7 +8,12 @@ use app::types::INTEGRATIONS_FLAG;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::{console::Console, credentials};
+use crate::{
+    config::Settings,
+    console::Console,
+    credentials,
+    exposure::{self, Reach, RemoteRefused},
+};
 
 pub const DEMO_ORG: &str = "Demo Contact Center";
 pub const DEMO_ADMIN: &str = "admin";
@@ -16,6 +21,27 @@ pub const DEMO_VIEWER: &str = "viewer";
 /// Demo credentials are public by design (README); never use `--demo` on a real deployment.
 pub const DEMO_PASSWORD: &str = "orgsync-demo";
 const DEMO_CAMPAIGNS: [&str; 3] = ["Spring renewals", "Inbound leads follow-up", "Win-back Q4"];
+
+/// Why `serve --demo` will not start with these settings.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DemoRefused {
+    #[error(
+        "`serve --demo` does not take a database URL (--database-url or ORGSYNC_DATABASE_URL): it would create accounts with a published password in that database. The demo keeps its own SQLite database in --data-dir (default `data-demo`)"
+    )]
+    DatabaseUrl,
+    #[error(transparent)]
+    Remote(#[from] RemoteRefused),
+}
+
+/// Whether `serve --demo` may start as configured: its own database only (the data
+/// directory's SQLite file), and a loopback listen address unless `--demo-allow-remote`
+/// (which is warned about).
+pub fn admit(settings: &Settings) -> Result<Reach, DemoRefused> {
+    if settings.store.has_database_url() {
+        return Err(DemoRefused::DatabaseUrl);
+    }
+    Ok(exposure::DEMO.admit(settings.listen, settings.demo_allow_remote)?)
+}
 
 pub async fn seed(console: &Console) -> anyhow::Result<()> {
     let db = console.db();
@@ -45,6 +71,37 @@ pub async fn seed(console: &Console) -> anyhow::Result<()> {
     tracing::warn!(
         "demo mode: sign in as `{DEMO_ADMIN}` (or `{DEMO_VIEWER}`) with the password `{DEMO_PASSWORD}`"
     );
+    Ok(())
+}
+
+/// The demo's accounts (published password) in this database, if `serve --demo` left any.
+pub async fn seeded_accounts(
+    db: &sea_orm::DatabaseConnection,
+) -> anyhow::Result<Vec<&'static str>> {
+    let Some(org) = store::organizations::find_by_name(db, DEMO_ORG).await? else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    for username in [DEMO_ADMIN, DEMO_VIEWER] {
+        if let Some(user) = store::users::find_by_username(db, username).await?
+            && user.organization_id == org.id
+        {
+            found.push(username);
+        }
+    }
+    Ok(found)
+}
+
+/// A start without `--demo` on a database the demo seeded: its accounts still sign in with the
+/// published password, so say so loudly.
+pub async fn warn_if_seeded(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    let accounts = seeded_accounts(db).await?;
+    if !accounts.is_empty() {
+        tracing::warn!(
+            "this database holds the demo account(s) {} of \"{DEMO_ORG}\", whose password `{DEMO_PASSWORD}` is published (created by `serve --demo`): delete them, or keep demo data in its own --data-dir",
+            accounts.join(", ")
+        );
+    }
     Ok(())
 }
 
@@ -119,5 +176,124 @@ pub async fn change_stream(simulator_base: String, stop: tokio_util::sync::Cance
         if let Err(error) = sent {
             tracing::debug!(%error, "the demo's change stream could not reach its simulator");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn settings(argv: &[&str]) -> Settings {
+        let cli = Cli::parse_from(argv);
+        match cli.command {
+            Command::Serve(serve) => Settings::from_args(&cli.store, &serve),
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    /// The issue: the demo's accounts landed in the real database (`data`).
+    #[test]
+    fn the_demo_keeps_its_own_data_directory_unless_one_is_given() {
+        let demo = settings(&["orgsync", "serve", "--demo"]);
+        assert_eq!(demo.store.data_dir, std::path::Path::new("data-demo"));
+        let real = settings(&["orgsync", "serve"]);
+        assert_eq!(real.store.data_dir, std::path::Path::new("data"));
+        let given = settings(&["orgsync", "--data-dir", "/tmp/x", "serve", "--demo"]);
+        assert_eq!(given.store.data_dir, std::path::Path::new("/tmp/x"));
+    }
+
+    #[test]
+    fn the_demo_refuses_a_database_url() {
+        let with_url = settings(&[
+            "orgsync",
+            "--database-url",
+            "postgres://u@db/prod",
+            "serve",
+            "--demo",
+        ]);
+        assert_eq!(admit(&with_url), Err(DemoRefused::DatabaseUrl));
+    }
+
+    /// The issue: nothing stopped `--demo` on a public address.
+    #[test]
+    fn the_demo_listens_on_loopback_unless_remote_access_is_allowed() {
+        assert_eq!(
+            admit(&settings(&["orgsync", "serve", "--demo"])),
+            Ok(Reach::Local)
+        );
+        let public = settings(&["orgsync", "serve", "--demo", "--listen", "0.0.0.0:3000"]);
+        let refused = admit(&public).unwrap_err();
+        assert!(matches!(refused, DemoRefused::Remote(_)));
+        assert!(
+            refused.to_string().contains("--demo-allow-remote"),
+            "{refused}"
+        );
+        let allowed = settings(&[
+            "orgsync",
+            "serve",
+            "--demo",
+            "--listen",
+            "0.0.0.0:3000",
+            "--demo-allow-remote",
+        ]);
+        assert_eq!(admit(&allowed), Ok(Reach::Remote));
+        assert!(
+            Cli::try_parse_from(["orgsync", "serve", "--demo-allow-remote"]).is_err(),
+            "--demo-allow-remote means nothing without --demo"
+        );
+    }
+
+    /// Start-up itself refuses, before it creates anything.
+    #[tokio::test]
+    async fn start_up_refuses_a_public_demo_before_touching_the_data_directory() {
+        let parent = tempfile::tempdir().expect("temp dir");
+        let data_dir = parent.path().join("demo-data");
+        let data_dir_arg = data_dir.display().to_string();
+        let public = settings(&[
+            "orgsync",
+            "--data-dir",
+            &data_dir_arg,
+            "serve",
+            "--demo",
+            "--listen",
+            "0.0.0.0:0",
+        ]);
+        let error = crate::startup::Application::build(public)
+            .await
+            .err()
+            .expect("refused");
+        assert!(error.to_string().contains("--demo-allow-remote"), "{error}");
+        assert!(!data_dir.exists());
+    }
+
+    /// A restart without `--demo` on the demo's database finds its accounts (and warns).
+    #[tokio::test]
+    async fn the_demo_accounts_are_found_only_in_the_demo_organization() {
+        let db = store::connect("sqlite::memory:").await.expect("db");
+        store::migrate(&db).await.expect("migrate");
+        assert!(seeded_accounts(&db).await.expect("look").is_empty());
+        let other = store::organizations::create(&db, "Acme")
+            .await
+            .expect("org");
+        store::users::create(
+            &db,
+            other.id,
+            DEMO_VIEWER,
+            "hash",
+            store::users::Role::Viewer,
+        )
+        .await
+        .expect("user");
+        assert!(seeded_accounts(&db).await.expect("look").is_empty());
+        let demo = store::organizations::create(&db, DEMO_ORG)
+            .await
+            .expect("org");
+        store::users::create(&db, demo.id, DEMO_ADMIN, "hash", store::users::Role::Admin)
+            .await
+            .expect("user");
+        assert_eq!(seeded_accounts(&db).await.expect("look"), vec![DEMO_ADMIN]);
     }
 }

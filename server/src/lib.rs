@@ -9,6 +9,7 @@ pub mod config;
 pub mod console;
 pub mod credentials;
 pub mod demo;
+pub mod exposure;
 pub mod salesforce_sessions;
 pub mod secrets;
 pub mod sim;

@@ -1,13 +1,20 @@
 //! Secrets at rest: OAuth tokens are encrypted with AES-256-GCM before they reach the
 //! database.
 //!
-//! The key comes from `--encryption-key` / `ORGSYNC_ENCRYPTION_KEY` (32 bytes, base64), or is
-//! generated once into `<data-dir>/encryption.key` with 0600 permissions. Each value gets a
-//! fresh random nonce, and the row and column it belongs to are bound in as associated
-//! data, so a ciphertext copied into another row or organization does not decrypt.
+//! The key (32 bytes, base64) comes from `--encryption-key-file` / `ORGSYNC_ENCRYPTION_KEY_FILE`,
+//! from `--encryption-key` / `ORGSYNC_ENCRYPTION_KEY`, or is generated once into
+//! `<data-dir>/encryption.key` with 0600 permissions. A key file that other users may read or
+//! change stops start-up. Each value gets a fresh random nonce, and the organization and column
+//! it belongs to are bound in as associated data, so a ciphertext copied into another
+//! organization or column does not decrypt. The row is not bound: a ciphertext moved between
+//! two token rows of the same organization and column would decrypt (only someone who can
+//! write the database could move it; binding the row id would need the id before the insert).
 //! Stored form: `v1:` + base64(nonce ‖ ciphertext ‖ tag).
 
-use std::{fmt, path::Path};
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+};
 
 use aes_gcm::{
     Aes256Gcm, Key, KeyInit, Nonce,
@@ -30,10 +37,34 @@ pub enum SecretError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "the encryption key file {path} can be read or changed by other users (mode {mode:o}): run `chmod 600 {path}`"
+    )]
+    KeyFileExposed { path: String, mode: u32 },
     #[error("a stored secret cannot be decrypted (wrong encryption key, or the value was altered)")]
     Undecryptable,
     #[error("encryption failed")]
     Encrypt,
+}
+
+/// Where a configured key comes from (without one, the data directory's key file is used).
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// `--encryption-key` / `ORGSYNC_ENCRYPTION_KEY`.
+    Given(SecretString),
+    /// `--encryption-key-file` / `ORGSYNC_ENCRYPTION_KEY_FILE`: an existing file, owner-only.
+    File(PathBuf),
+}
+
+impl KeySource {
+    /// The key source the command line asks for (clap refuses both at once).
+    pub fn from_args(args: &crate::cli::ServeArgs) -> Option<Self> {
+        match (&args.encryption_key_file, &args.encryption_key) {
+            (Some(path), _) => Some(KeySource::File(path.clone())),
+            (None, Some(key)) => Some(KeySource::Given(SecretString::from(key.clone()))),
+            (None, None) => None,
+        }
+    }
 }
 
 /// Encrypts and decrypts stored secrets.
@@ -48,7 +79,8 @@ impl fmt::Debug for Cipher {
     }
 }
 
-/// What a secret belongs to, bound into its ciphertext (e.g. `oauth_tokens.access/org-3`).
+/// What a secret belongs to, bound into its ciphertext (e.g. `oauth_tokens.access/org-3`): the
+/// organization and the column, not the row.
 pub struct SecretContext<'a> {
     pub column: &'a str,
     pub organization_id: i64,
@@ -75,21 +107,23 @@ impl Cipher {
     }
 
     /// The configured key, or the one in `<data_dir>/encryption.key` (created on first use
-    /// with 0600 permissions).
+    /// with 0600 permissions). A key file other users may access is refused.
     pub fn load_or_create(
-        configured: Option<&SecretString>,
+        configured: Option<&KeySource>,
         data_dir: &Path,
     ) -> Result<Self, SecretError> {
-        if let Some(key) = configured {
-            return Self::from_base64_key(key);
+        match configured {
+            Some(KeySource::Given(key)) => return Self::from_base64_key(key),
+            Some(KeySource::File(path)) => return Self::from_key_file(path),
+            None => {}
         }
         let path = data_dir.join(KEY_FILE);
         let key_file_error = |source| SecretError::KeyFile {
             path: path.display().to_string(),
             source,
         };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Self::from_base64_key(&SecretString::from(text)),
+        match std::fs::metadata(&path) {
+            Ok(_) => Self::from_key_file(&path),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let key = Aes256Gcm::generate_key(OsRng);
                 let encoded = STANDARD.encode(key);
@@ -99,6 +133,30 @@ impl Cipher {
             }
             Err(error) => Err(key_file_error(error)),
         }
+    }
+
+    /// The key in an existing file that only its owner may read or change.
+    fn from_key_file(path: &Path) -> Result<Self, SecretError> {
+        let key_file_error = |source| SecretError::KeyFile {
+            path: path.display().to_string(),
+            source,
+        };
+        let metadata = std::fs::metadata(path).map_err(key_file_error)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(SecretError::KeyFileExposed {
+                    path: path.display().to_string(),
+                    mode,
+                });
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = metadata;
+        let text = std::fs::read_to_string(path).map_err(key_file_error)?;
+        Self::from_base64_key(&SecretString::from(text))
     }
 
     pub fn encrypt(
@@ -212,7 +270,7 @@ mod tests {
     }
 
     #[test]
-    fn a_ciphertext_moved_to_another_row_or_key_is_refused() {
+    fn a_ciphertext_moved_to_another_organization_column_or_key_is_refused() {
         let cipher = cipher();
         let stored = cipher
             .encrypt(&SecretString::from("token"), &ACCESS)
@@ -257,5 +315,60 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    /// The issue: a key file readable by others was used as it was.
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_other_users_can_read_stops_start_up_with_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        Cipher::load_or_create(None, dir.path()).unwrap();
+        let path = dir.path().join(KEY_FILE);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let error = Cipher::load_or_create(None, dir.path()).unwrap_err();
+        assert!(
+            matches!(error, SecretError::KeyFileExposed { mode: 0o644, .. }),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("chmod 600 {}", path.display())),
+            "{message}"
+        );
+        // The same check for a key file given with --encryption-key-file.
+        let given = KeySource::File(path.clone());
+        assert!(Cipher::load_or_create(Some(&given), Path::new("/nonexistent")).is_err());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Cipher::load_or_create(Some(&given), Path::new("/nonexistent")).is_ok());
+    }
+
+    #[test]
+    fn a_key_file_given_on_the_command_line_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = KeySource::File(dir.path().join("no-such.key"));
+        assert!(matches!(
+            Cipher::load_or_create(Some(&missing), dir.path()),
+            Err(SecretError::KeyFile { .. })
+        ));
+        assert!(
+            !dir.path().join(KEY_FILE).exists(),
+            "no key is generated when a key file is configured"
+        );
+    }
+
+    #[test]
+    fn a_key_given_as_a_value_is_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let given = KeySource::Given(SecretString::from(STANDARD.encode([7u8; 32])));
+        let from_value = Cipher::load_or_create(Some(&given), dir.path()).unwrap();
+        let stored = cipher().encrypt(&SecretString::from("t"), &ACCESS).unwrap();
+        assert_eq!(
+            from_value
+                .decrypt(&stored, &ACCESS)
+                .unwrap()
+                .expose_secret(),
+            "t"
+        );
     }
 }

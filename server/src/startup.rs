@@ -35,10 +35,10 @@ pub struct Application {
     supervisor: Supervisor,
 }
 
-/// Opens the store named by the settings (creating the data directory for SQLite) and
+/// Opens the store named by the settings (creating the data directory, owner-only) and
 /// applies pending migrations.
 pub async fn open_store(settings: &StoreSettings) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+    create_private_dir(&settings.data_dir).with_context(|| {
         format!(
             "cannot create the data directory {}",
             settings.data_dir.display()
@@ -57,9 +57,30 @@ pub async fn open_store(settings: &StoreSettings) -> anyhow::Result<sea_orm::Dat
     Ok(db)
 }
 
+/// Creates `dir` and any missing parent with mode 0700 (the data directory holds the database,
+/// the encryption key and the setup code). An existing directory is left as it is.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
 impl Application {
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+        if settings.demo {
+            demo::admit(&settings)?;
+        }
         let db = open_store(&settings.store).await?;
+        if !settings.demo {
+            demo::warn_if_seeded(&db)
+                .await
+                .context("cannot look for demo accounts")?;
+        }
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -260,4 +281,31 @@ pub async fn cancel_on_signal(token: CancellationToken) {
     }
     tracing::info!("shutdown signal received");
     token.cancel();
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &std::path::Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    /// The issue: the data directory was created 0755 (readable by everyone).
+    #[tokio::test]
+    async fn the_data_directory_and_database_are_owner_only() {
+        let parent = tempfile::tempdir().unwrap();
+        let data_dir = parent.path().join("new").join("data");
+        let args = crate::cli::StoreArgs {
+            data_dir: Some(data_dir.clone()),
+            database_url: None,
+        };
+        let db = open_store(&StoreSettings::from_args(&args)).await.unwrap();
+        assert_eq!(mode(&data_dir), 0o700);
+        assert_eq!(mode(&parent.path().join("new")), 0o700);
+        assert_eq!(mode(&data_dir.join("orgsync.db")), 0o600);
+        db.close().await.unwrap();
+    }
 }

@@ -33,12 +33,13 @@ mod tls;
 
 use std::sync::Arc;
 
-use axum::{Router, extract::Request, http::Uri, middleware::from_fn_with_state};
+use axum::{Router, middleware::from_fn_with_state};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
+use tower_http::normalize_path::NormalizePath;
 
 pub use config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Edition, SimConfig};
 
@@ -184,10 +185,9 @@ impl Simulator {
             .with_state(state.clone())
             .merge(certificate)
             .merge(state.cometd.router());
-        Router::new().fallback_service(tower::service_fn(move |request: Request| {
-            let inner = inner.clone();
-            async move { inner.oneshot(trim_trailing_slash(request)).await }
-        }))
+        // Salesforce answers `/services/data/` like `/services/data`: trailing slashes are
+        // trimmed before routing (a layer on `inner` itself would run after routing).
+        Router::new().fallback_service(NormalizePath::trim_trailing_slash(inner))
     }
 
     /// The connected app's (client id, client secret).
@@ -304,20 +304,4 @@ where
         }
         () = shutdown.cancelled() => {}
     }
-}
-
-fn trim_trailing_slash(mut request: Request) -> Request {
-    let path = request.uri().path();
-    if path.len() > 1 && path.ends_with('/') {
-        let trimmed = path.trim_end_matches('/');
-        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
-        let rebuilt = match request.uri().query() {
-            Some(query) => format!("{trimmed}?{query}"),
-            None => trimmed.to_string(),
-        };
-        if let Ok(uri) = rebuilt.parse::<Uri>() {
-            *request.uri_mut() = uri;
-        }
-    }
-    request
 }

@@ -25,6 +25,12 @@ pub enum StoreError {
     /// A column holds data the store cannot read, such as invalid JSON.
     #[error("corrupt data: {0}")]
     Corrupt(String),
+    /// The SQLite database file cannot be created or made private to its owner.
+    #[error("cannot create or protect the database file {path}: {source}")]
+    File {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl StoreError {

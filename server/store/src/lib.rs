@@ -27,15 +27,22 @@ mod postgres;
 pub mod salesforce_accounts;
 pub mod salesforce_connection;
 pub mod sessions;
+mod sqlite_file;
 pub mod sync_runs;
 pub mod users;
 
-use std::{path::Path, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    str::FromStr,
+    sync::Arc,
+    time::Duration,
+};
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-    sqlx::sqlite::SqliteJournalMode,
+    ConnectOptions, Database, RuntimeErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+    sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode},
 };
 
 pub use error::StoreError;
@@ -53,9 +60,10 @@ const SQLITE_FILE_NAME: &str = "orgsync.db";
 
 /// Opens a connection pool for `url` (`sqlite:…` or `postgres://…`).
 ///
-/// For SQLite the file is created if missing (`mode=rwc`, unless the URL sets its own `mode`), and
-/// every connection runs with WAL journaling, `foreign_keys=ON` (the schema relies on cascades)
-/// and a 5 s busy timeout. A file pool holds a few connections; an in-memory database keeps one,
+/// For SQLite the file is created if missing, readable by its owner only (0600, and so are its
+/// `-wal` and `-shm` files; an existing file open to others is narrowed to 0600), and every
+/// connection runs with WAL journaling, `foreign_keys=ON` (the schema relies on cascades) and a
+/// 5 s busy timeout. A file pool holds a few connections; an in-memory database keeps one,
 /// because each connection would otherwise see its own empty database. With more than one
 /// connection, keep SQLite transactions short, and begin every transaction that writes with
 /// [`begin_write`]: one begun with a read fails with "database is locked" when another
@@ -63,28 +71,33 @@ const SQLITE_FILE_NAME: &str = "orgsync.db";
 ///
 /// Statement logging is off: SQL never reaches the logs, and neither do the values it carries.
 ///
-/// Returns [`StoreError::Db`] when the database cannot be reached or the URL is invalid.
+/// Returns [`StoreError::Db`] when the database cannot be reached or the URL is invalid, and
+/// [`StoreError::File`] when the SQLite file cannot be created or made private.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
-    let mut options = match sqlite_location(url) {
-        Some(location) => {
-            let mut options = ConnectOptions::new(with_create_mode(url, &location));
-            if location.in_memory {
-                options.max_connections(1);
-                options.map_sqlx_sqlite_opts(|o| {
-                    o.foreign_keys(true).busy_timeout(SQLITE_BUSY_TIMEOUT)
-                });
-            } else {
-                options.max_connections(SQLITE_MAX_CONNECTIONS);
-                options.map_sqlx_sqlite_opts(|o| {
-                    o.journal_mode(SqliteJournalMode::Wal)
-                        .foreign_keys(true)
-                        .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                });
-            }
+    let mut options = ConnectOptions::new(url);
+    match sqlite_target(url)? {
+        Some(SqliteTarget::Memory) => {
+            options.max_connections(1);
             options
+                .map_sqlx_sqlite_opts(|o| o.foreign_keys(true).busy_timeout(SQLITE_BUSY_TIMEOUT));
         }
-        None => postgres::connect_options(url),
-    };
+        Some(SqliteTarget::File { path, read_only }) => {
+            if !read_only {
+                sqlite_file::make_private(&path).map_err(|source| StoreError::File {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+            }
+            options.max_connections(SQLITE_MAX_CONNECTIONS);
+            options.map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            });
+        }
+        None => postgres::configure(&mut options, url),
+    }
     options.sqlx_logging(false);
     let db = Database::connect(options).await?;
     tracing::debug!(
@@ -117,7 +130,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The SQLite URL for the database file `orgsync.db` inside `data_dir`, created on first connect.
+/// The SQLite URL for the database file `orgsync.db` inside `data_dir` ([`connect`] creates it).
 ///
 /// Characters that the URL would otherwise misread (`%`, `?`, `#`) are percent-encoded. A path
 /// that is not valid UTF-8 is converted lossily.
@@ -132,51 +145,42 @@ pub fn sqlite_url_for(data_dir: &Path) -> String {
             c => encoded.push(c),
         }
     }
-    format!("sqlite://{encoded}?mode=rwc")
+    format!("sqlite://{encoded}")
 }
 
-/// What [`connect`] needs to know about a SQLite URL.
-struct SqliteLocation {
-    in_memory: bool,
-    has_mode: bool,
-    has_params: bool,
+/// Where a `sqlite:` URL keeps its database, as sqlx reads it.
+#[derive(Debug, PartialEq)]
+enum SqliteTarget {
+    Memory,
+    File { path: PathBuf, read_only: bool },
 }
 
-/// Splits a `sqlite:` URL the way sqlx does; `None` for any other scheme.
-fn sqlite_location(url: &str) -> Option<SqliteLocation> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let (database, params) = match rest.split_once('?') {
-        Some((database, params)) => (database, Some(params)),
-        None => (rest, None),
-    };
-    let param = |key: &str| {
-        params
-            .into_iter()
-            .flat_map(|p| p.split('&'))
-            .find_map(|pair| {
-                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                (k == key).then_some(v)
-            })
-    };
-    let mode = param("mode");
-    Some(SqliteLocation {
-        in_memory: database == ":memory:" || database.is_empty() || mode == Some("memory"),
-        has_mode: mode.is_some(),
-        has_params: params.is_some_and(|p| !p.is_empty()),
-    })
-}
-
-/// Adds `mode=rwc` (create the file if missing) unless the URL already chose a mode.
-fn with_create_mode(url: &str, location: &SqliteLocation) -> String {
-    if location.in_memory || location.has_mode {
-        url.to_owned()
-    } else if location.has_params {
-        format!("{url}&mode=rwc")
-    } else {
-        format!("{}?mode=rwc", url.trim_end_matches('?'))
+/// `None` for a URL that is not `sqlite:`; otherwise where sqlx will open it (its own parser
+/// gives the file name, so the file orgsync creates is the file sqlx opens).
+fn sqlite_target(url: &str) -> Result<Option<SqliteTarget>, StoreError> {
+    if !url.starts_with("sqlite:") {
+        return Ok(None);
     }
+    let parsed = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Db(DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e)))))?;
+    // sqlx keeps `mode` to itself; read it from the query as sqlx does.
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let mode = form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "mode")
+        .map(|(_, value)| value.into_owned());
+    let path = parsed.get_filename();
+    // sqlx names a `:memory:` database `file:sqlx-in-memory-…`: a SQLite URI, not a path.
+    let in_memory = mode.as_deref() == Some("memory")
+        || path.as_os_str().is_empty()
+        || path.to_string_lossy().starts_with("file:");
+    Ok(Some(if in_memory {
+        SqliteTarget::Memory
+    } else {
+        SqliteTarget::File {
+            path: path.to_path_buf(),
+            read_only: mode.as_deref() == Some("ro"),
+        }
+    }))
 }
 
 /// A timestamp at microsecond precision, the finest PostgreSQL stores, so that a value reads back
@@ -194,12 +198,11 @@ pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm::sqlx::sqlite::SqliteConnectOptions;
 
     #[test]
-    fn sqlite_url_for_points_at_orgsync_db_and_creates_it() {
+    fn sqlite_url_for_points_at_orgsync_db() {
         let url = sqlite_url_for(Path::new("/var/lib/orgsync"));
-        assert_eq!(url, "sqlite:///var/lib/orgsync/orgsync.db?mode=rwc");
+        assert_eq!(url, "sqlite:///var/lib/orgsync/orgsync.db");
         let parsed: SqliteConnectOptions = url.parse().expect("sqlx parses the URL");
         assert_eq!(
             parsed.get_filename(),
@@ -215,19 +218,36 @@ mod tests {
     }
 
     #[test]
-    fn create_mode_is_added_only_when_no_mode_is_set() {
-        let add = |url: &str| {
-            let location = sqlite_location(url).expect("a sqlite URL");
-            with_create_mode(url, &location)
+    fn sqlite_targets_are_read_the_way_sqlx_reads_them() {
+        let file = |path: &str, read_only| {
+            Some(SqliteTarget::File {
+                path: PathBuf::from(path),
+                read_only,
+            })
         };
-        assert_eq!(add("sqlite://a.db"), "sqlite://a.db?mode=rwc");
-        assert_eq!(
-            add("sqlite:a.db?cache=shared"),
-            "sqlite:a.db?cache=shared&mode=rwc"
-        );
-        assert_eq!(add("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
-        assert_eq!(add("sqlite::memory:"), "sqlite::memory:");
-        assert!(sqlite_location("postgres://localhost/x").is_none());
-        assert!(sqlite_location("sqlite://?mode=memory").is_some_and(|l| l.in_memory));
+        let target = |url: &str| sqlite_target(url).expect("a valid URL");
+        assert_eq!(target("sqlite://a.db"), file("a.db", false));
+        assert_eq!(target("sqlite:a.db?cache=shared"), file("a.db", false));
+        assert_eq!(target("sqlite://a.db?mode=ro"), file("a.db", true));
+        assert_eq!(target("sqlite::memory:"), Some(SqliteTarget::Memory));
+        assert_eq!(target("sqlite://?mode=memory"), Some(SqliteTarget::Memory));
+        assert_eq!(target("sqlite://:memory:"), Some(SqliteTarget::Memory));
+        assert_eq!(target("postgres://localhost/x"), None);
+    }
+
+    /// The database and the files SQLite creates beside it in WAL mode are the owner's alone.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_database_file_and_its_wal_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let db = connect(&sqlite_url_for(dir.path())).await.unwrap();
+        migrate(&db).await.unwrap();
+        for name in ["orgsync.db", "orgsync.db-wal", "orgsync.db-shm"] {
+            let metadata =
+                std::fs::metadata(dir.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(metadata.permissions().mode() & 0o777, 0o600, "{name}");
+        }
+        db.close().await.unwrap();
     }
 }

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use sea_orm::{ConnectOptions, sqlx::postgres::PgSslMode};
 
-/// The connect options for a `postgres://` URL.
+/// Sets the connect options of a `postgres://` URL.
 ///
 /// - Every statement is planned with its parameters. PostgreSQL otherwise switches a prepared
 ///   statement to a generic plan after five runs, chosen while a table is still small: the
@@ -12,8 +12,7 @@ use sea_orm::{ConnectOptions, sqlx::postgres::PgSslMode};
 ///   100,000-Contact backfill slowed to 1,100 records/s.
 /// - A server on this machine, reached over TCP without an `sslmode` in the URL or in
 ///   `PGSSLMODE`, is reached without TLS (see [`skips_tls`]).
-pub(crate) fn connect_options(url: &str) -> ConnectOptions {
-    let mut options = ConnectOptions::new(url);
+pub(crate) fn configure(options: &mut ConnectOptions, url: &str) {
     let plain_loopback = skips_tls(url, std::env::var("PGSSLMODE").ok().as_deref());
     options.map_sqlx_postgres_opts(move |o| {
         let o = o.options([("plan_cache_mode", "force_custom_plan")]);
@@ -23,7 +22,6 @@ pub(crate) fn connect_options(url: &str) -> ConnectOptions {
             o
         }
     });
-    options
 }
 
 /// True when the URL names a server on this machine (`localhost`, `127.0.0.0/8`, `::1`) over TCP

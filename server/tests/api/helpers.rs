@@ -91,7 +91,7 @@ async fn spawn(with_salesforce: bool) -> TestApp {
     let shutdown = CancellationToken::new();
     let data_dir = tempfile::tempdir().expect("temp dir");
     let store_args = orgsync::cli::StoreArgs {
-        data_dir: data_dir.path().to_path_buf(),
+        data_dir: Some(data_dir.path().to_path_buf()),
         database_url: None,
     };
     let mut salesforce = SalesforceArgs {
@@ -129,8 +129,10 @@ async fn spawn(with_salesforce: bool) -> TestApp {
         &ServeArgs {
             listen: "127.0.0.1:0".parse().expect("addr"),
             demo: false,
+            demo_allow_remote: false,
             public_url: None,
             encryption_key: None,
+            encryption_key_file: None,
             salesforce,
             sync: Default::default(),
         },

@@ -457,14 +457,16 @@ pub async fn sse(clients: usize) -> anyhow::Result<()> {
     check_open_files(clients)?;
     let data_dir = tempfile::tempdir()?;
     let store_args = orgsync::cli::StoreArgs {
-        data_dir: data_dir.path().to_path_buf(),
+        data_dir: Some(data_dir.path().to_path_buf()),
         database_url: None,
     };
     let serve = orgsync::cli::ServeArgs {
         listen: "127.0.0.1:0".parse()?,
         demo: false,
+        demo_allow_remote: false,
         public_url: None,
         encryption_key: None,
+        encryption_key_file: None,
         salesforce: orgsync::cli::SalesforceArgs {
             salesforce_client_id: None,
             salesforce_client_secret: None,
