@@ -6,6 +6,11 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
+/// What the user reads when something failed on the server (details go to the server log).
+/// The one copy of this message: every "internal error" answer uses it.
+pub const SERVER_ERROR_MESSAGE: &str =
+    "Something went wrong on the server. Try again; if it keeps happening, check the server log.";
+
 /// What can go wrong when a page asks the server for something. Each variant carries only
 /// what is safe to show; internal details are logged on the server, never sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -28,9 +33,7 @@ pub enum AppError {
     #[error("{message}")]
     Validation { field: String, message: String },
     /// Something failed on the server; details are in the server log.
-    #[error(
-        "Something went wrong on the server. Try again; if it keeps happening, check the server log."
-    )]
+    #[error("{}", SERVER_ERROR_MESSAGE)]
     Internal,
     /// The request itself failed (network, decoding) before reaching our code.
     #[error("The server could not be reached: {0}")]
@@ -42,5 +45,18 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{FormError, SalesforceOutcome};
+
+    #[test]
+    fn every_internal_error_reads_the_same_message() {
+        assert_eq!(AppError::Internal.to_string(), SERVER_ERROR_MESSAGE);
+        assert_eq!(FormError::Internal.message(), SERVER_ERROR_MESSAGE);
+        assert_eq!(SalesforceOutcome::Failed.message(), SERVER_ERROR_MESSAGE);
     }
 }

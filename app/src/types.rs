@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::SERVER_ERROR_MESSAGE;
+
 mod org_syncs;
 pub use org_syncs::*;
 
@@ -213,9 +215,7 @@ impl SalesforceOutcome {
             SalesforceOutcome::SignedOut => {
                 "Your orgsync session ended before Salesforce answered, so nothing changed. Sign in again and retry."
             }
-            SalesforceOutcome::Failed => {
-                "Something went wrong on the server, so nothing changed. Try again; if it keeps happening, check the server log."
-            }
+            SalesforceOutcome::Failed => SERVER_ERROR_MESSAGE,
         }
     }
 }
@@ -309,9 +309,7 @@ impl FormError {
                 )
             }
             FormError::UsernameTaken => "That username is already taken.",
-            FormError::Internal => {
-                "Something went wrong on the server. Try again; if it keeps happening, check the server log."
-            }
+            FormError::Internal => SERVER_ERROR_MESSAGE,
         }
     }
 }

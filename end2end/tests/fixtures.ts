@@ -16,7 +16,14 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { test as base, expect, type Page, type TestInfo } from "@playwright/test";
+import {
+  test as base,
+  expect,
+  type ConsoleMessage,
+  type Page,
+  type TestInfo,
+  type WebError,
+} from "@playwright/test";
 
 export { expect };
 
@@ -569,9 +576,27 @@ type WorkerFixtures = {
   app: OrgsyncServer;
 };
 
+/**
+ * Console errors that are not problems: Chromium logs one for every answer with an error
+ * status, and tests visit forbidden and missing pages on purpose (the status is asserted
+ * where it matters). Anything else logged as an error fails the test.
+ */
+const EXPECTED_CONSOLE_ERRORS: RegExp[] = [
+  /^Failed to load resource: the server responded with a status of 4\d\d /,
+];
+
 type TestFixtures = {
   /** Attaches the server output produced during a failed test to its report. */
   serverLogOnFailure: void;
+  /**
+   * Console errors this test causes on purpose (`test.use({ allowedConsoleErrors: [...] })`).
+   */
+  allowedConsoleErrors: RegExp[];
+  /**
+   * Fails the test if any page of its browser context logged a console error (a
+   * Content-Security-Policy violation is one) or threw an uncaught exception.
+   */
+  failOnBrowserErrors: void;
 };
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
@@ -604,6 +629,31 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         await fs.promises.writeFile(logFile, app.logsSince(start) || "(no output)");
         await testInfo.attach("orgsync-server.log", { path: logFile, contentType: "text/plain" });
       }
+    },
+    { auto: true },
+  ],
+
+  allowedConsoleErrors: [[], { option: true }],
+
+  failOnBrowserErrors: [
+    async ({ context, allowedConsoleErrors }, use) => {
+      const problems: string[] = [];
+      const allowed = [...EXPECTED_CONSOLE_ERRORS, ...allowedConsoleErrors];
+      const onConsole = (message: ConsoleMessage) => {
+        if (message.type() !== "error") return;
+        const text = message.text();
+        if (allowed.some((pattern) => pattern.test(text))) return;
+        problems.push(`console error on ${message.page()?.url() ?? "?"}: ${text}`);
+      };
+      const onWebError = (error: WebError) => {
+        problems.push(`uncaught exception on ${error.page()?.url() ?? "?"}: ${error.error().stack ?? error.error().message}`);
+      };
+      context.on("console", onConsole);
+      context.on("weberror", onWebError);
+      await use();
+      context.off("console", onConsole);
+      context.off("weberror", onWebError);
+      expect(problems, "the browser reported errors (CSP violations, uncaught exceptions)").toEqual([]);
     },
     { auto: true },
   ],

@@ -16,7 +16,7 @@ use crate::{
     site,
     status::StatusBus,
     sync::{EngineDeps, Supervisor, SystemClock},
-    web::{self, AppState, salesforce_routes::CALLBACK_PATH},
+    web::{self, AppState, origin::PublicOrigin, salesforce_routes::CALLBACK_PATH},
 };
 
 /// How long open requests and background tasks get to finish once shutdown starts.
@@ -85,6 +85,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let public_url = settings.public_base_url(listener.local_addr()?);
+        let public = PublicOrigin::parse(&public_url).context("invalid --public-url")?;
         let cipher =
             Cipher::load_or_create(settings.encryption_key.as_ref(), &settings.store.data_dir)
                 .context("cannot set up the encryption of stored secrets")?;
@@ -131,6 +132,7 @@ impl Application {
             console,
             bus,
             shutdown: stopping.clone(),
+            public,
         };
         Ok(Application {
             listener,

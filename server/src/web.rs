@@ -1,6 +1,7 @@
 //! The HTTP side: one router for pages, server functions, auth forms, health and assets.
 //!
-//! Request flow: session layer (who is asking) → guard (may they, is the origin ours) →
+//! Request flow: security headers (on every answer) → public host check (is it addressed
+//! to us) → session layer (who is asking) → guard (may they, is the origin ours) →
 //! Leptos pages and server functions, the routes in [`routes::HTTP_ROUTES`], or the
 //! embedded site files.
 
@@ -8,8 +9,11 @@ pub mod auth_routes;
 pub mod events;
 pub mod guard;
 pub mod health;
+pub mod next_path;
+pub mod origin;
 pub mod routes;
 pub mod salesforce_routes;
+pub mod security_headers;
 pub mod session;
 
 use std::{
@@ -28,6 +32,7 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio_util::sync::CancellationToken;
 
 use crate::{console::Console, site, status::StatusBus};
+use origin::PublicOrigin;
 
 /// Shared state of every request handler.
 #[derive(Clone, FromRef)]
@@ -38,6 +43,8 @@ pub struct AppState {
     pub bus: StatusBus,
     /// Fires on shutdown: long-lived streams end with it.
     pub shutdown: CancellationToken,
+    /// The URL browsers reach orgsync at.
+    pub public: PublicOrigin,
 }
 
 /// Requests other than the live status stream are answered within this time or get a 408.
@@ -88,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         provide_context(console.clone());
         provide_context(org_syncs.clone());
         provide_context(app::ssr::RenderOnce::default());
+        security_headers::provide_request_nonce();
     };
     let routes = route_list();
     let leptos_options = state.leptos_options.clone();
@@ -106,6 +114,14 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::resolve_caller,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            origin::require_public_host,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers::security_headers,
         ))
         .with_state(state)
 }

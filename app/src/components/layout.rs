@@ -34,7 +34,7 @@ pub fn AdminLayout() -> impl IntoView {
                             view! {
                                 <TopBar session />
                                 // No sidebar for viewers: center the notice on the page.
-                                <main class="content" style="margin: 0 auto">
+                                <main class="content content-centered">
                                     <ErrorNotice error=AppError::Forbidden />
                                 </main>
                             }
@@ -42,7 +42,7 @@ pub fn AdminLayout() -> impl IntoView {
                         }
                         Err(error) => {
                             view! {
-                                <main class="content" style="margin: 0 auto">
+                                <main class="content content-centered">
                                     <ErrorNotice error />
                                 </main>
                             }

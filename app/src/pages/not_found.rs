@@ -19,7 +19,7 @@ pub fn NotFoundPage() -> impl IntoView {
                 message="There is nothing at this address. Go back to the Integrations page.".to_string()
                 icon="?"
             />
-            <p style="text-align:center">
+            <p class="text-center">
                 <a class="btn btn-secondary" href="/admin/integrations">"Go to Integrations"</a>
             </p>
         </main>

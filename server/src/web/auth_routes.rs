@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::{
     AppState,
-    guard::encode_query_value,
-    session::{SESSION_COOKIE, cleared_session_cookie, session_cookie},
+    next_path::local_path,
+    session::{cleared_session_cookie, session_cookie, session_cookie_name},
 };
 use crate::console::SetupForm;
 
@@ -35,16 +35,17 @@ pub async fn login(
 ) -> Response {
     match state.console.sign_in(&form.username, &form.password).await {
         Ok(session) => {
-            let jar = jar.add(session_cookie(session.token));
-            (jar, Redirect::to(local_path_or_home(&form.next))).into_response()
+            let jar = jar.add(session_cookie(&state.public, session.token));
+            let target = local_path(&form.next).unwrap_or_else(|| HOME.to_string());
+            (jar, Redirect::to(&target)).into_response()
         }
         Err(error) => {
-            let mut target = format!("/login?error={}", error.code());
-            if let Some(next) = Some(form.next.as_str()).filter(|n| is_local_path(n)) {
-                target.push_str("&next=");
-                target.push_str(&encode_query_value(next));
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            query.append_pair("error", error.code());
+            if let Some(next) = local_path(&form.next) {
+                query.append_pair("next", &next);
             }
-            Redirect::to(&target).into_response()
+            Redirect::to(&format!("/login?{}", query.finish())).into_response()
         }
     }
 }
@@ -56,7 +57,11 @@ pub async fn setup(
     Form(form): Form<SetupForm>,
 ) -> Response {
     match state.console.complete_first_run(&form).await {
-        Ok(session) => (jar.add(session_cookie(session.token)), Redirect::to(HOME)).into_response(),
+        Ok(session) => (
+            jar.add(session_cookie(&state.public, session.token)),
+            Redirect::to(HOME),
+        )
+            .into_response(),
         Err(app::types::FormError::SetupDone) => Redirect::to("/login").into_response(),
         Err(error) => Redirect::to(&format!("/setup?error={}", error.code())).into_response(),
     }
@@ -64,31 +69,13 @@ pub async fn setup(
 
 /// `POST /auth/logout`
 pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
-    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+    let name = session_cookie_name(&state.public);
+    if let Some(cookie) = jar.get(name) {
         state.console.sign_out(cookie.value()).await;
     }
-    (jar.add(cleared_session_cookie()), Redirect::to("/login")).into_response()
-}
-
-/// Only same-site paths are followed after sign-in (no open redirect to another host).
-fn is_local_path(next: &str) -> bool {
-    next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')
-}
-
-fn local_path_or_home(next: &str) -> &str {
-    if is_local_path(next) { next } else { HOME }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(local_path_or_home("/admin/campaigns"), "/admin/campaigns");
-        assert_eq!(local_path_or_home("//evil.example/x"), HOME);
-        assert_eq!(local_path_or_home("https://evil.example"), HOME);
-        assert_eq!(local_path_or_home("/\\evil.example"), HOME);
-        assert_eq!(local_path_or_home(""), HOME);
-    }
+    (
+        jar.add(cleared_session_cookie(&state.public)),
+        Redirect::to("/login"),
+    )
+        .into_response()
 }

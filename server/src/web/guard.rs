@@ -11,7 +11,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use super::{AppState, routes::http_route_access};
+use super::{AppState, origin::PublicOrigin, routes::http_route_access};
 
 /// Why the guard refused a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,10 +88,14 @@ pub fn check_access(access: Access, caller: &Caller) -> Result<(), Refusal> {
     }
 }
 
-/// True when a state-changing request comes from another origin. Browsers always send
-/// `Origin` (and `Sec-Fetch-Site`) on cross-origin POSTs; clients without them are not
-/// browsers and cannot carry a victim's cookie.
-pub fn is_cross_origin(method: &Method, headers: &HeaderMap) -> bool {
+/// True when a state-changing request comes from another origin than the public URL.
+/// Browsers always send `Origin` (and `Sec-Fetch-Site`) on cross-origin POSTs; clients
+/// without them are not browsers and cannot carry a victim's cookie.
+///
+/// `Origin` is compared with the configured public origin, never with the request's own
+/// `Host`: with DNS rebinding, a hostile page's `Origin` and `Host` name the same hostile
+/// host, so they would agree.
+pub fn is_cross_origin(method: &Method, headers: &HeaderMap, public: &PublicOrigin) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return false;
     }
@@ -100,24 +104,17 @@ pub fn is_cross_origin(method: &Method, headers: &HeaderMap) -> bool {
     {
         return true;
     }
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return false;
-    };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_host = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, rest)| rest.trim_end_matches('/'));
-    match (origin_host, host) {
-        (Some(origin_host), Some(host)) => !origin_host.eq_ignore_ascii_case(host),
-        _ => true,
+    match headers.get(header::ORIGIN) {
+        None => false,
+        Some(origin) => !origin
+            .to_str()
+            .is_ok_and(|origin| public.is_same_origin(origin)),
     }
 }
 
 /// The middleware.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if is_cross_origin(request.method(), request.headers()) {
+    if is_cross_origin(request.method(), request.headers(), &state.public) {
         tracing::warn!(path = %request.uri().path(), "refused a cross-origin request");
         return Refusal::CrossOrigin.into_response();
     }
@@ -152,8 +149,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
                     .uri()
                     .path_and_query()
                     .map_or("/admin/integrations", |p| p.as_str());
-                Redirect::to(&format!("/login?next={}", encode_query_value(next_path)))
-                    .into_response()
+                Redirect::to(&login_url_returning_to(next_path)).into_response()
             }
             Caller::User(user) => {
                 let mut response = next.run(request).await;
@@ -168,17 +164,12 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     }
 }
 
-/// Percent-encodes a value for a query string (only what must be).
-pub(crate) fn encode_query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// The sign-in page's address that returns to `next` afterwards.
+pub(crate) fn login_url_returning_to(next: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("next", next)
+        .finish();
+    format!("/login?{query}")
 }
 
 #[cfg(test)]
@@ -222,6 +213,7 @@ mod tests {
 
     #[test]
     fn cross_origin_writes_are_detected() {
+        let public = PublicOrigin::parse("http://127.0.0.1:3000").expect("public url");
         let same = headers(&[
             ("host", "127.0.0.1:3000"),
             ("origin", "http://127.0.0.1:3000"),
@@ -232,11 +224,30 @@ mod tests {
         ]);
         let fetch_cross = headers(&[("host", "127.0.0.1:3000"), ("sec-fetch-site", "cross-site")]);
         let no_browser = headers(&[("host", "127.0.0.1:3000")]);
-        assert!(!is_cross_origin(&Method::POST, &same));
-        assert!(is_cross_origin(&Method::POST, &evil));
-        assert!(is_cross_origin(&Method::POST, &fetch_cross));
-        assert!(!is_cross_origin(&Method::POST, &no_browser));
-        assert!(!is_cross_origin(&Method::GET, &evil));
+        assert!(!is_cross_origin(&Method::POST, &same, &public));
+        assert!(is_cross_origin(&Method::POST, &evil, &public));
+        assert!(is_cross_origin(&Method::POST, &fetch_cross, &public));
+        assert!(!is_cross_origin(&Method::POST, &no_browser, &public));
+        assert!(!is_cross_origin(&Method::GET, &evil, &public));
+    }
+
+    #[test]
+    fn origin_is_compared_with_the_public_url_not_the_host_header() {
+        let public = PublicOrigin::parse("http://127.0.0.1:3000").expect("public url");
+        // DNS rebinding: the hostile page's Origin and the Host its requests carry agree.
+        let rebound = headers(&[
+            ("host", "evil.example:3000"),
+            ("origin", "http://evil.example:3000"),
+        ]);
+        assert!(is_cross_origin(&Method::POST, &rebound, &public));
+        // Same host and port, other scheme: another origin.
+        let other_scheme = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "https://127.0.0.1:3000"),
+        ]);
+        assert!(is_cross_origin(&Method::POST, &other_scheme, &public));
+        let opaque = headers(&[("host", "127.0.0.1:3000"), ("origin", "null")]);
+        assert!(is_cross_origin(&Method::POST, &opaque, &public));
     }
 
     #[test]
@@ -253,6 +264,9 @@ mod tests {
 
     #[test]
     fn next_parameter_is_encoded() {
-        assert_eq!(encode_query_value("/admin/x?a=b&c"), "/admin/x%3Fa%3Db%26c");
+        assert_eq!(
+            login_url_returning_to("/admin/x?a=b&c#d"),
+            "/login?next=%2Fadmin%2Fx%3Fa%3Db%26c%23d"
+        );
     }
 }

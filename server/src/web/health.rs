@@ -4,6 +4,9 @@ use axum::{extract::State, http::StatusCode};
 
 use super::AppState;
 
+/// The health check's path (exempt from the public-host check, see [`super::origin`]).
+pub const HEALTH_PATH: &str = "/healthz";
+
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.console.db().ping().await {
         Ok(()) => (StatusCode::OK, "ok"),

@@ -20,7 +20,7 @@ pub struct HttpRoute {
 pub const HTTP_ROUTES: &[HttpRoute] = &[
     HttpRoute {
         method: http::Method::GET,
-        path: "/healthz",
+        path: health::HEALTH_PATH,
         access: Access::Public,
         handler: || get(health::healthz),
     },

@@ -14,6 +14,7 @@ use axum::{
     http::{StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
+use leptos::nonce::Nonce;
 use serde::Deserialize;
 
 use super::AppState;
@@ -31,6 +32,7 @@ pub struct StartForm {
 pub async fn start(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    nonce: Option<Extension<Nonce>>,
     Form(form): Form<StartForm>,
 ) -> Response {
     match state
@@ -39,7 +41,7 @@ pub async fn start(
         .await
     {
         Ok(url) => Redirect::to(url.as_str()).into_response(),
-        Err(outcome) => outcome_page(outcome),
+        Err(outcome) => outcome_page(outcome, nonce.map(|Extension(n)| n)),
     }
 }
 
@@ -47,6 +49,7 @@ pub async fn start(
 pub async fn callback(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    nonce: Option<Extension<Nonce>>,
     params: Result<Query<CallbackParams>, QueryRejection>,
 ) -> Response {
     // A query that does not even parse is treated like one without a state: nothing happens.
@@ -55,11 +58,13 @@ pub async fn callback(
         .console
         .complete_salesforce_sign_in(&caller, params)
         .await;
-    outcome_page(outcome)
+    outcome_page(outcome, nonce.map(|Extension(n)| n))
 }
 
-/// The page the sign-in window ends on.
-fn outcome_page(outcome: SalesforceOutcome) -> Response {
+/// The page the sign-in window ends on. Its one inline script carries the request's
+/// Content-Security-Policy nonce.
+fn outcome_page(outcome: SalesforceOutcome, nonce: Option<Nonce>) -> Response {
+    let nonce = nonce.map(|n| escape(&n)).unwrap_or_default();
     let code = outcome.code();
     let back = format!("/admin/integrations?salesforce={code}");
     let (tone, status) = if outcome.is_success() {
@@ -87,7 +92,7 @@ fn outcome_page(outcome: SalesforceOutcome) -> Response {
 <p class="auth-footer"><a class="btn btn-primary btn-block" href="{back}" target="_self">Back to Integrations</a></p>
 </div>
 </main>
-<script>
+<script nonce="{nonce}">
 (function () {{
   var code = "{code}";
   try {{ var channel = new BroadcastChannel("{channel}"); channel.postMessage(code); channel.close(); }} catch (e) {{}}

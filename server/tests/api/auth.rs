@@ -31,7 +31,7 @@ async fn wrong_password_is_refused_without_a_session() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         response.headers()["location"],
-        "/login?error=invalid&next=/admin/campaigns"
+        "/login?error=invalid&next=%2Fadmin%2Fcampaigns"
     );
     assert!(response.headers().get("set-cookie").is_none());
 }

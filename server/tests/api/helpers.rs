@@ -78,15 +78,20 @@ impl Drop for TestApp {
 /// Starts a server with one organization (`integrations` on), an admin `admin` and a viewer
 /// `viewer`, whose Salesforce connected app is an in-process simulator.
 pub async fn spawn_app() -> TestApp {
-    spawn(true).await
+    spawn(true, None).await
 }
 
 /// The same, without a Salesforce connected app configured.
 pub async fn spawn_app_without_salesforce() -> TestApp {
-    spawn(false).await
+    spawn(false, None).await
 }
 
-async fn spawn(with_salesforce: bool) -> TestApp {
+/// The same as `spawn_app`, with `--public-url` set (requests must then carry its host).
+pub async fn spawn_app_with_public_url(public_url: &str) -> TestApp {
+    spawn(true, Some(public_url.to_string())).await
+}
+
+async fn spawn(with_salesforce: bool, public_url: Option<String>) -> TestApp {
     LazyLock::force(&LOGS);
     let shutdown = CancellationToken::new();
     let data_dir = tempfile::tempdir().expect("temp dir");
@@ -130,7 +135,7 @@ async fn spawn(with_salesforce: bool) -> TestApp {
             listen: "127.0.0.1:0".parse().expect("addr"),
             demo: false,
             demo_allow_remote: false,
-            public_url: None,
+            public_url,
             encryption_key: None,
             encryption_key_file: None,
             salesforce,

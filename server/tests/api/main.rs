@@ -5,3 +5,4 @@ mod auth;
 mod helpers;
 mod org_syncs;
 mod salesforce;
+mod security;
