@@ -249,11 +249,16 @@ pub enum FormError {
     PasswordsDiffer,
     PasswordTooShort,
     UsernameTaken,
+    OrganizationTaken,
+    /// Too many failed attempts from this address or for this username (HTTP 429).
+    TooManyAttempts,
+    /// Too many password checks in flight (HTTP 429 or 503).
+    Busy,
     Internal,
 }
 
 impl FormError {
-    const ALL: [FormError; 8] = [
+    const ALL: [FormError; 11] = [
         FormError::InvalidCredentials,
         FormError::WrongSetupCode,
         FormError::SetupDone,
@@ -261,6 +266,9 @@ impl FormError {
         FormError::PasswordsDiffer,
         FormError::PasswordTooShort,
         FormError::UsernameTaken,
+        FormError::OrganizationTaken,
+        FormError::TooManyAttempts,
+        FormError::Busy,
         FormError::Internal,
     ];
 
@@ -274,6 +282,9 @@ impl FormError {
             FormError::PasswordsDiffer => "mismatch",
             FormError::PasswordTooShort => "short",
             FormError::UsernameTaken => "taken",
+            FormError::OrganizationTaken => "org-taken",
+            FormError::TooManyAttempts => "throttled",
+            FormError::Busy => "busy",
             FormError::Internal => "internal",
         }
     }
@@ -293,6 +304,11 @@ impl FormError {
             FormError::PasswordsDiffer => "The two passwords do not match.",
             FormError::PasswordTooShort => "Choose a password of at least 10 characters.",
             FormError::UsernameTaken => "That username is already taken.",
+            FormError::OrganizationTaken => "An organization with that name already exists.",
+            FormError::TooManyAttempts => {
+                "Too many failed attempts. Wait up to 15 minutes, then try again."
+            }
+            FormError::Busy => "The server is busy checking other sign-ins. Try again in a moment.",
             FormError::Internal => {
                 "Something went wrong on the server. Try again; if it keeps happening, check the server log."
             }

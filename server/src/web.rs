@@ -5,6 +5,7 @@
 //! embedded site files.
 
 pub mod auth_routes;
+pub mod client;
 pub mod events;
 pub mod guard;
 pub mod health;
@@ -80,15 +81,43 @@ pub fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// The whole application router.
-pub fn router(state: AppState) -> Router {
+/// What every page render and server function finds in its Leptos context.
+fn app_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let console: SharedConsole = state.console.clone();
     let org_syncs: SharedOrgSyncConsole = state.console.clone();
-    let context = move || {
+    move || {
         provide_context(console.clone());
         provide_context(org_syncs.clone());
         provide_context(app::ssr::RenderOnce::default());
+    }
+}
+
+/// Renders the app's page at `path_and_query` for `caller` with `status`: the sign-in and
+/// setup forms answer a throttled post with the form and its message, and a 429.
+pub async fn render_page(
+    state: &AppState,
+    caller: app::ssr::Caller,
+    path_and_query: &str,
+    status: axum::http::StatusCode,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(app_context(state), move || {
+        shell(options.clone())
+    });
+    let Ok(mut request) = axum::http::Request::get(path_and_query).body(axum::body::Body::empty())
+    else {
+        return status.into_response();
     };
+    request.extensions_mut().insert(caller);
+    let mut response = render(request).await.into_response();
+    *response.status_mut() = status;
+    response
+}
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let context = app_context(&state);
     let routes = route_list();
     let leptos_options = state.leptos_options.clone();
 

@@ -77,3 +77,86 @@ async fn setup_is_closed_once_a_user_exists() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()["location"], "/login");
 }
+
+/// A client whose connections come from `address` (any 127.0.0.0/8 address reaches the
+/// server on 127.0.0.1), as another machine would.
+fn client_from(address: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(address.parse::<std::net::IpAddr>().expect("address"))
+        .build()
+        .expect("client")
+}
+
+async fn post_login(
+    client: &reqwest::Client,
+    app: &crate::helpers::TestApp,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/auth/login"))
+        .form(&[("username", username), ("password", password), ("next", "")])
+        .send()
+        .await
+        .expect("login")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_wrong_passwords_are_throttled_with_429_and_logged() {
+    let app = spawn_app().await;
+    let attacker = client_from("127.0.0.1");
+    let wrong = "not-the-password-7f3a9";
+    for _ in 0..orgsync::console::USERNAME_RULE.limit {
+        let response = post_login(&attacker, &app, "admin", wrong).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/login?error=invalid");
+    }
+
+    // Locked: even the right password is refused, at once, with 429 and Retry-After.
+    let response = post_login(&attacker, &app, "admin", crate::helpers::PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = response.headers()[reqwest::header::RETRY_AFTER]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
+    assert!(response.headers().get("set-cookie").is_none());
+    let body = response.text().await.expect("body");
+    assert!(
+        body.contains("Sign in to orgsync"),
+        "the sign-in page: {body}"
+    );
+    assert!(body.contains("Too many failed attempts"), "{body}");
+
+    // Another user, from another address, still signs in.
+    let response = post_login(
+        &client_from("127.0.0.2"),
+        &app,
+        "viewer",
+        crate::helpers::PASSWORD,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(response.headers().get("set-cookie").is_some());
+
+    // Each failure is logged with the username and the address, never the password.
+    let logs = crate::helpers::captured_logs();
+    assert!(
+        logs.lines().any(|l| l.contains("sign-in failed")
+            && l.contains("\"admin\"")
+            && l.contains("127.0.0.1")),
+        "a failure line names the username and the client"
+    );
+    assert!(logs.contains("sign-in refused: too many failed attempts"));
+    assert!(!logs.contains(wrong), "the password never reaches the log");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_many_times_never_trips_the_limits() {
+    let app = spawn_app().await;
+    for _ in 0..orgsync::console::USERNAME_RULE.limit * 2 {
+        app.sign_in("admin").await;
+    }
+}
