@@ -160,3 +160,98 @@ async fn signing_in_many_times_never_trips_the_limits() {
         app.sign_in("admin").await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_ends_the_session_the_browser_already_had() {
+    let app = spawn_app().await;
+    let before = app.sign_in("viewer").await;
+    // The same browser signs in again (as anyone): the cookie it carried is no session any more.
+    let response = app
+        .client
+        .post(app.url("/auth/login"))
+        .header(reqwest::header::COOKIE, &before)
+        .form(&[
+            ("username", "admin"),
+            ("password", crate::helpers::PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post("/api/current_session", Some(&before))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Moves every session's `last_seen_at` back by `by`.
+async fn age_sessions(app: &crate::helpers::TestApp, by: chrono::TimeDelta) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    for session in store::entities::sessions::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("sessions")
+    {
+        let seen = session.last_seen_at.expect("seen") - by;
+        let mut active: store::entities::sessions::ActiveModel = session.into();
+        active.last_seen_at = Set(Some(seen));
+        active.update(&app.db).await.expect("age");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_ends_and_a_used_one_is_kept_alive() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+
+    // Used five minutes ago: still valid, and the use is recorded.
+    age_sessions(&app, chrono::TimeDelta::minutes(5)).await;
+    assert!(
+        app.post("/api/current_session", Some(&admin))
+            .await
+            .status()
+            .is_success()
+    );
+    use sea_orm::EntityTrait;
+    let session = store::entities::sessions::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("find")
+        .expect("session");
+    let seen = session.last_seen_at.expect("seen");
+    assert!(
+        chrono::Utc::now() - seen < chrono::TimeDelta::minutes(1),
+        "touched"
+    );
+
+    // Idle longer than the idle timeout: refused, though far from the absolute timeout.
+    let idle = chrono::TimeDelta::from_std(orgsync::console::SESSION_IDLE_TIMEOUT).expect("delta")
+        + chrono::TimeDelta::minutes(1);
+    age_sessions(&app, idle).await;
+    assert_eq!(
+        app.post("/api/current_session", Some(&admin))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_with_an_expired_session_still_clears_the_cookie() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    age_sessions(&app, chrono::TimeDelta::days(1)).await;
+    let response = app.post("/auth/logout", Some(&admin)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/login");
+    let cleared = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("orgsync_session=;") && v.contains("Max-Age=0"));
+    assert!(cleared, "{:?}", response.headers());
+}
