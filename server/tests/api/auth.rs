@@ -255,3 +255,81 @@ async fn signing_out_with_an_expired_session_still_clears_the_cookie() {
         .any(|v| v.starts_with("orgsync_session=;") && v.contains("Max-Age=0"));
     assert!(cleared, "{:?}", response.headers());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_setup_codes_are_logged_and_throttled_and_setup_is_one_step() {
+    let app = crate::helpers::spawn_first_run_app().await;
+    let code = std::fs::read_to_string(app.data_dir.path().join("setup-code"))
+        .expect("the setup code file")
+        .trim()
+        .to_string();
+    let attacker = client_from("127.0.0.3");
+    let form = |code: &str| {
+        [
+            ("setup_code", code.to_string()),
+            ("organization", "Acme".to_string()),
+            ("username", "first".to_string()),
+            ("password", crate::helpers::PASSWORD.to_string()),
+            ("confirm", crate::helpers::PASSWORD.to_string()),
+        ]
+    };
+    for n in 0..orgsync::console::SETUP_CODE_RULE.limit {
+        let response = attacker
+            .post(app.url("/auth/setup"))
+            .form(&form(&format!("WRONG-CODE-{n}")))
+            .send()
+            .await
+            .expect("setup");
+        assert_eq!(response.headers()["location"], "/setup?error=setup-code");
+    }
+    // Throttled now, even with the right code.
+    let response = attacker
+        .post(app.url("/auth/setup"))
+        .form(&form(&code))
+        .send()
+        .await
+        .expect("setup");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        response
+            .headers()
+            .contains_key(reqwest::header::RETRY_AFTER)
+    );
+    let body = response.text().await.expect("body");
+    assert!(body.contains("Too many failed attempts"), "{body}");
+    assert!(store::users::count(&app.db).await.expect("count") == 0);
+    let logs = crate::helpers::captured_logs();
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("wrong setup code") && l.contains("127.0.0.3"))
+    );
+    assert!(
+        !logs.contains("WRONG-CODE-"),
+        "the code tried is never logged"
+    );
+
+    // The operator, from another address, completes setup: organization and admin together.
+    let response = client_from("127.0.0.4")
+        .post(app.url("/auth/setup"))
+        .form(&form(&code))
+        .send()
+        .await
+        .expect("setup");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/admin/integrations");
+    let admin = store::users::find_by_username(&app.db, "first")
+        .await
+        .expect("find")
+        .expect("the administrator");
+    let org = store::organizations::find_by_id(&app.db, admin.organization_id)
+        .await
+        .expect("find")
+        .expect("the organization");
+    assert_eq!(org.name, "Acme");
+    assert_eq!(
+        store::organizations::flags(&org)
+            .expect("flags")
+            .get("integrations"),
+        Some(&true)
+    );
+}

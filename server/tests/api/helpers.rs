@@ -86,7 +86,16 @@ pub async fn spawn_app_without_salesforce() -> TestApp {
     spawn(false).await
 }
 
+/// A first-run server: no organization, no user, a setup code in the data directory.
+pub async fn spawn_first_run_app() -> TestApp {
+    spawn_with(false, false).await
+}
+
 async fn spawn(with_salesforce: bool) -> TestApp {
+    spawn_with(with_salesforce, true).await
+}
+
+async fn spawn_with(with_salesforce: bool, with_users: bool) -> TestApp {
     LazyLock::force(&LOGS);
     let shutdown = CancellationToken::new();
     let data_dir = tempfile::tempdir().expect("temp dir");
@@ -138,19 +147,23 @@ async fn spawn(with_salesforce: bool) -> TestApp {
     let db = orgsync::startup::open_store(&StoreSettings::from_args(&store_args))
         .await
         .expect("store");
-    let org = store::organizations::create(&db, "Acme")
-        .await
-        .expect("org");
-    store::organizations::set_flag(&db, org.id, "integrations", true)
-        .await
-        .expect("flag");
-    let hash = credentials::hash_password(PASSWORD).expect("hash");
-    store::users::create(&db, org.id, "admin", &hash, store::users::Role::Admin)
-        .await
-        .expect("admin");
-    store::users::create(&db, org.id, "viewer", &hash, store::users::Role::Viewer)
-        .await
-        .expect("viewer");
+    let mut org_id = 0;
+    if with_users {
+        let org = store::organizations::create(&db, "Acme")
+            .await
+            .expect("org");
+        org_id = org.id;
+        store::organizations::set_flag(&db, org.id, "integrations", true)
+            .await
+            .expect("flag");
+        let hash = credentials::hash_password(PASSWORD).expect("hash");
+        store::users::create(&db, org.id, "admin", &hash, store::users::Role::Admin)
+            .await
+            .expect("admin");
+        store::users::create(&db, org.id, "viewer", &hash, store::users::Role::Viewer)
+            .await
+            .expect("viewer");
+    }
 
     let app = Application::build(settings).await.expect("build");
     let base = format!("http://{}", app.local_addr().expect("addr"));
@@ -162,7 +175,7 @@ async fn spawn(with_salesforce: bool) -> TestApp {
     TestApp {
         base,
         db,
-        org_id: org.id,
+        org_id,
         data_dir,
         sim: test_sim,
         client,
