@@ -259,11 +259,16 @@ pub enum FormError {
     PasswordsDiffer,
     PasswordTooShort,
     UsernameTaken,
+    OrganizationTaken,
+    /// Too many failed attempts from this address or for this username (HTTP 429).
+    TooManyAttempts,
+    /// Too many password checks in flight (HTTP 429 or 503).
+    Busy,
     Internal,
 }
 
 impl FormError {
-    const ALL: [FormError; 8] = [
+    const ALL: [FormError; 11] = [
         FormError::InvalidCredentials,
         FormError::WrongSetupCode,
         FormError::SetupDone,
@@ -271,6 +276,9 @@ impl FormError {
         FormError::PasswordsDiffer,
         FormError::PasswordTooShort,
         FormError::UsernameTaken,
+        FormError::OrganizationTaken,
+        FormError::TooManyAttempts,
+        FormError::Busy,
         FormError::Internal,
     ];
 
@@ -284,6 +292,9 @@ impl FormError {
             FormError::PasswordsDiffer => "mismatch",
             FormError::PasswordTooShort => "short",
             FormError::UsernameTaken => "taken",
+            FormError::OrganizationTaken => "org-taken",
+            FormError::TooManyAttempts => "throttled",
+            FormError::Busy => "busy",
             FormError::Internal => "internal",
         }
     }
@@ -309,6 +320,11 @@ impl FormError {
                 )
             }
             FormError::UsernameTaken => "That username is already taken.",
+            FormError::OrganizationTaken => "An organization with that name already exists.",
+            FormError::TooManyAttempts => {
+                "Too many failed attempts. Wait up to 15 minutes, then try again."
+            }
+            FormError::Busy => "The server is busy checking other sign-ins. Try again in a moment.",
             FormError::Internal => SERVER_ERROR_MESSAGE,
         }
     }

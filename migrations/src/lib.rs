@@ -19,7 +19,8 @@ mod m20261123_000002_create_salesforce;
 mod m20261123_000003_create_sync;
 mod m20261123_000004_create_campaigns;
 mod m20261203_000005_sync_engine;
-mod m20261204_000006_mirror_ids_bytewise;
+mod m20261204_000006_session_lifecycle;
+mod m20261204_000007_mirror_ids_bytewise;
 
 /// Every orgsync migration, oldest first.
 pub struct Migrator;
@@ -33,7 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_sync::Migration),
             Box::new(m20261123_000004_create_campaigns::Migration),
             Box::new(m20261203_000005_sync_engine::Migration),
-            Box::new(m20261204_000006_mirror_ids_bytewise::Migration),
+            Box::new(m20261204_000006_session_lifecycle::Migration),
+            Box::new(m20261204_000007_mirror_ids_bytewise::Migration),
         ]
     }
 }

@@ -66,8 +66,56 @@ pub async fn run_user(db: &DatabaseConnection, command: UserCommand) -> anyhow::
                 user.username, user.role, model.name
             );
         }
+        UserCommand::Disable { username } => {
+            let ended = store::users::set_disabled(db, username.trim(), true)
+                .await
+                .map_err(|e| no_such_user(e, &username))?;
+            println!("disabled user {username:?}; {ended} session(s) ended");
+        }
+        UserCommand::Enable { username } => {
+            store::users::set_disabled(db, username.trim(), false)
+                .await
+                .map_err(|e| no_such_user(e, &username))?;
+            println!("enabled user {username:?}");
+        }
+        UserCommand::Delete { username } => {
+            store::users::delete(db, username.trim())
+                .await
+                .map_err(|e| no_such_user(e, &username))?;
+            println!("deleted user {username:?}");
+        }
+        UserCommand::Password { username } => {
+            if store::users::find_by_username(db, username.trim())
+                .await?
+                .is_none()
+            {
+                bail!("no user named {username:?}");
+            }
+            let password = read_password()?;
+            crate::console::validate_new_password(&password, &password)
+                .map_err(|e| anyhow::anyhow!(e.message()))?;
+            let hash = credentials::hash_password(&password)?;
+            let ended = store::users::set_password_hash(db, username.trim(), &hash)
+                .await
+                .map_err(|e| no_such_user(e, &username))?;
+            println!("new password set for {username:?}; {ended} session(s) ended");
+        }
+        UserCommand::SignOut { username } => {
+            let user = store::users::find_by_username(db, username.trim())
+                .await?
+                .with_context(|| format!("no user named {username:?}"))?;
+            let ended = store::sessions::delete_for_user(db, user.id).await?;
+            println!("{ended} session(s) of {username:?} ended");
+        }
     }
     Ok(())
+}
+
+fn no_such_user(error: store::StoreError, username: &str) -> anyhow::Error {
+    match error {
+        store::StoreError::NotFound(_) => anyhow::anyhow!("no user named {username:?}"),
+        other => other.into(),
+    }
 }
 
 async fn find_org(
@@ -84,7 +132,7 @@ fn read_password() -> anyhow::Result<String> {
     if let Ok(password) = std::env::var("ORGSYNC_PASSWORD") {
         return Ok(password);
     }
-    eprintln!("Password for the new user (one line on standard input):");
+    eprintln!("Password (one line on standard input):");
     let mut line = String::new();
     std::io::stdin()
         .lock()

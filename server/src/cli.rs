@@ -267,6 +267,32 @@ pub enum UserCommand {
         #[arg(long, value_enum, default_value = "viewer")]
         role: RoleArg,
     },
+    /// Disable a user: they cannot sign in, and every session of theirs ends now.
+    Disable {
+        /// The sign-in name (usernames are unique across organizations).
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        /// The sign-in name.
+        username: String,
+    },
+    /// Delete a user and end their sessions.
+    Delete {
+        /// The sign-in name.
+        username: String,
+    },
+    /// Set a new password (from ORGSYNC_PASSWORD, or the first line of standard input); every
+    /// session of the user ends.
+    Password {
+        /// The sign-in name.
+        username: String,
+    },
+    /// End every session of a user (sign them out everywhere).
+    SignOut {
+        /// The sign-in name.
+        username: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

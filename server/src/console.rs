@@ -2,6 +2,7 @@
 //! asking. Server functions and auth routes call it; it calls the store.
 
 mod auth;
+mod auth_limits;
 mod integration;
 mod org_syncs;
 mod pages;
@@ -13,7 +14,11 @@ use app::error::AppError;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Mutex;
 
-pub use auth::{NewSession, SESSION_TTL, SetupForm, validate_new_password};
+pub use auth::{
+    LAST_SEEN_RESOLUTION, NewSession, Refusal, SESSION_IDLE_TIMEOUT, SESSION_TTL, SetupForm,
+    SignInAttempt, validate_new_password,
+};
+pub use auth_limits::{CLIENT_RULE, SETUP_CODE_RULE, USERNAME_RULE};
 pub use integration::{CallbackParams, PROVIDER, SalesforceIntegration, SignInIntent};
 pub use sign_ins::SIGN_IN_TTL;
 
@@ -30,6 +35,8 @@ pub struct Console {
     salesforce: Option<SalesforceIntegration>,
     /// The command port to the sync engine.
     commands: Arc<dyn SyncCommands>,
+    /// Throttles on failed sign-ins and setup codes.
+    limits: auth_limits::AuthLimits,
 }
 
 /// The one-time first-run code and the file it was written to.
@@ -51,6 +58,7 @@ impl Console {
             cipher,
             salesforce,
             commands,
+            limits: auth_limits::AuthLimits::new(Arc::new(crate::sync::SystemClock)),
         })
     }
 

@@ -7,10 +7,16 @@ use argon2::{
 use rand::{Rng, distributions::Alphanumeric};
 use sha2::{Digest, Sha256};
 
-/// Password hashing failed (only on a broken random source or invalid parameters).
+/// Password hashing failed, or was refused because too many checks are waiting.
 #[derive(Debug, thiserror::Error)]
-#[error("password hashing failed: {0}")]
-pub struct HashError(String);
+pub enum HashError {
+    /// A broken random source or invalid parameters.
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+    /// [`MAX_WAITING_HASHES`] checks already wait for a place: answer "busy" rather than queue.
+    #[error("too many password checks are waiting")]
+    Busy,
+}
 
 /// An argon2id hash in PHC string form, with a fresh random salt.
 pub fn hash_password(password: &str) -> Result<String, HashError> {
@@ -18,7 +24,7 @@ pub fn hash_password(password: &str) -> Result<String, HashError> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|e| HashError(e.to_string()))
+        .map_err(|e| HashError::Failed(e.to_string()))
 }
 
 /// True when `password` matches the stored PHC hash. A malformed hash never matches.
@@ -37,20 +43,32 @@ pub fn verify_password(password: &str, stored_hash: &str) -> bool {
 /// holding memory.
 const CONCURRENT_HASHES: usize = 2;
 
+/// Password checks waiting for one of the [`CONCURRENT_HASHES`] places, at most. More are
+/// refused at once ([`HashError::Busy`]): a flood then costs its sender a refusal instead of
+/// making every other sign-in wait behind it until the request times out.
+pub const MAX_WAITING_HASHES: usize = 16;
+
 static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> =
     std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(CONCURRENT_HASHES));
 
-/// Runs an argon2 computation off the async workers, a bounded number at a time.
+/// Places in the queue, running checks included.
+static QUEUE: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(CONCURRENT_HASHES + MAX_WAITING_HASHES)
+});
+
+/// Runs an argon2 computation off the async workers, a bounded number at a time, with a
+/// bounded queue.
 async fn off_thread<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, HashError> {
+    let _place = QUEUE.try_acquire().map_err(|_| HashError::Busy)?;
     let _permit = HASHING
         .acquire()
         .await
-        .map_err(|e| HashError(e.to_string()))?;
+        .map_err(|e| HashError::Failed(e.to_string()))?;
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| HashError(e.to_string()))
+        .map_err(|e| HashError::Failed(e.to_string()))
 }
 
 /// [`verify_password`] for request handlers.
@@ -97,10 +115,10 @@ pub fn new_setup_code() -> String {
     )
 }
 
-/// Compares two secrets in time that does not depend on where they differ.
+/// Compares two secrets in time that does not depend on where they differ (`subtle`).
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 fn random_string(len: usize) -> String {
@@ -132,6 +150,35 @@ mod tests {
         assert_eq!(a_hash, hash_token(&a));
         assert_ne!(a_hash, a);
         assert_eq!(a_hash.len(), 64);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_refuses_at_once_instead_of_waiting() {
+        // Hold every running place and every waiting place with slow work.
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let hold = std::sync::Arc::new(std::sync::Mutex::new(hold));
+        let mut holders = Vec::new();
+        for _ in 0..CONCURRENT_HASHES + MAX_WAITING_HASHES {
+            let hold = hold.clone();
+            holders.push(tokio::spawn(off_thread(move || {
+                let _ = hold
+                    .lock()
+                    .map(|h| h.recv_timeout(std::time::Duration::from_secs(20)));
+            })));
+        }
+        let decoy = decoy_hash().to_string();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let started = std::time::Instant::now();
+        let refused = verify_password_async("pw".into(), decoy.clone()).await;
+        assert!(matches!(refused, Err(HashError::Busy)), "{refused:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        for _ in 0..holders.len() {
+            let _ = release.send(());
+        }
+        for holder in holders {
+            holder.await.expect("join").expect("ran");
+        }
+        assert!(verify_password_async("pw".into(), decoy).await.is_ok());
     }
 
     #[test]

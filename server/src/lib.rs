@@ -18,4 +18,5 @@ pub mod startup;
 pub mod status;
 pub mod sync;
 pub mod telemetry;
+pub mod throttle;
 pub mod web;

@@ -190,6 +190,8 @@ impl Application {
             .start_all()
             .await
             .context("cannot start the sync engine")?;
+        // The TCP peer's address reaches handlers as `ConnectInfo` (sign-in throttling).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let server = axum::serve(self.listener, app)
             .with_graceful_shutdown(self.stopping.clone().cancelled_owned());
         let stopping = self.stopping.clone();

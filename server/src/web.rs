@@ -6,6 +6,7 @@
 //! embedded site files.
 
 pub mod auth_routes;
+pub mod client;
 pub mod events;
 pub mod guard;
 pub mod health;
@@ -47,20 +48,30 @@ pub struct AppState {
     pub public: PublicOrigin,
 }
 
-/// Requests other than the live status stream are answered within this time or get a 408.
+/// Requests other than the live status stream and the Salesforce callback are answered
+/// within this time or get a 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The request timeout, which the live status stream is exempt from (it lives as long as
-/// the page that reads it).
+/// The Salesforce callback's own bound: the code exchange and the identity lookup may each
+/// take up to the Salesforce client's 30 s, then the token is stored (or revoked, 5 s). Cutting
+/// it off at [`REQUEST_TIMEOUT`] could drop a sign-in after Salesforce issued its tokens.
+/// The work itself runs to its end even when the answer is cut off (see
+/// [`salesforce_routes::callback`]).
+pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The request timeout: the live status stream is exempt (it lives as long as the page that
+/// reads it) and the Salesforce callback has [`CALLBACK_TIMEOUT`].
 pub async fn request_timeout(
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if request.uri().path() == events::EVENTS_PATH {
-        return next.run(request).await;
-    }
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+    let limit = match request.uri().path() {
+        events::EVENTS_PATH => return next.run(request).await,
+        salesforce_routes::CALLBACK_PATH => CALLBACK_TIMEOUT,
+        _ => REQUEST_TIMEOUT,
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => axum::http::StatusCode::REQUEST_TIMEOUT.into_response(),
     }
@@ -87,16 +98,49 @@ pub fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// The whole application router.
-pub fn router(state: AppState) -> Router {
+/// What every page render and server function finds in its Leptos context.
+fn app_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let console: SharedConsole = state.console.clone();
     let org_syncs: SharedOrgSyncConsole = state.console.clone();
-    let context = move || {
+    move || {
         provide_context(console.clone());
         provide_context(org_syncs.clone());
         provide_context(app::ssr::RenderOnce::default());
         security_headers::provide_request_nonce();
+    }
+}
+
+/// Renders the app's page at `path_and_query` for `caller` with `status`: the sign-in and
+/// setup forms answer a throttled post with the form and its message, and a 429.
+pub async fn render_page(
+    state: &AppState,
+    caller: app::ssr::Caller,
+    nonce: Option<leptos::nonce::Nonce>,
+    path_and_query: &str,
+    status: axum::http::StatusCode,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(app_context(state), move || {
+        shell(options.clone())
+    });
+    let Ok(mut request) = axum::http::Request::get(path_and_query).body(axum::body::Body::empty())
+    else {
+        return status.into_response();
     };
+    request.extensions_mut().insert(caller);
+    // The page's inline scripts must carry the nonce of the answer's Content-Security-Policy.
+    if let Some(nonce) = nonce {
+        request.extensions_mut().insert(nonce);
+    }
+    let mut response = render(request).await.into_response();
+    *response.status_mut() = status;
+    response
+}
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let context = app_context(&state);
     let routes = route_list();
     let leptos_options = state.leptos_options.clone();
 
@@ -124,4 +168,63 @@ pub fn router(state: AppState) -> Router {
             security_headers::security_headers,
         ))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::StatusCode, routing::get};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    fn slow(after: Duration) -> axum::routing::MethodRouter {
+        get(move || async move {
+            tokio::time::sleep(after).await;
+            "done"
+        })
+    }
+
+    async fn status_of(router: &Router, path: &str) -> StatusCode {
+        let request = axum::http::Request::get(path)
+            .body(Body::empty())
+            .expect("request");
+        router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible")
+            .status()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_salesforce_callback_has_longer_than_other_requests() {
+        let longer_than_requests = REQUEST_TIMEOUT + Duration::from_secs(20);
+        let router = Router::new()
+            .route(salesforce_routes::CALLBACK_PATH, slow(longer_than_requests))
+            .route("/slow", slow(longer_than_requests))
+            .layer(middleware::from_fn(request_timeout));
+        assert!(CALLBACK_TIMEOUT > longer_than_requests);
+        assert_eq!(
+            status_of(&router, salesforce_routes::CALLBACK_PATH).await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            status_of(&router, "/slow").await,
+            StatusCode::REQUEST_TIMEOUT
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_salesforce_callback_is_still_bounded() {
+        let router = Router::new()
+            .route(
+                salesforce_routes::CALLBACK_PATH,
+                slow(CALLBACK_TIMEOUT + Duration::from_secs(1)),
+            )
+            .layer(middleware::from_fn(request_timeout));
+        assert_eq!(
+            status_of(&router, salesforce_routes::CALLBACK_PATH).await,
+            StatusCode::REQUEST_TIMEOUT
+        );
+    }
 }

@@ -44,6 +44,10 @@ pub enum ConfigError {
     ApiVersion(String),
     #[error("the Salesforce login URL \"{0}\" is not a valid http(s) URL")]
     LoginUrl(String),
+    #[error(
+        "the Salesforce login URL \"{0}\" must use https (plain http only on this machine: 127.0.0.1, ::1 or localhost)"
+    )]
+    InsecureLoginUrl(String),
     #[error("the redirect URL \"{0}\" is not a valid http(s) URL")]
     RedirectUrl(String),
     #[error("the Salesforce client id is empty")]
@@ -79,7 +83,14 @@ impl ConnectedApp {
             client_id: client_id.trim().to_string(),
             client_secret,
             login_url: http_url(login_url)
-                .ok_or_else(|| ConfigError::LoginUrl(login_url.into()))?,
+                .ok_or_else(|| ConfigError::LoginUrl(login_url.into()))
+                .and_then(|url| {
+                    if is_https_or_loopback(&url) {
+                        Ok(url)
+                    } else {
+                        Err(ConfigError::InsecureLoginUrl(login_url.into()))
+                    }
+                })?,
             redirect_url: http_url(redirect_url)
                 .ok_or_else(|| ConfigError::RedirectUrl(redirect_url.into()))?,
             api_version: ApiVersion::parse(api_version)?,
@@ -107,6 +118,21 @@ impl fmt::Debug for ConnectedApp {
     }
 }
 
+/// True for `https` URLs, and for `http` ones on this machine (a local simulator): tokens
+/// and the client secret never cross a network in the clear.
+pub fn is_https_or_loopback(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
 fn http_url(value: &str) -> Option<Url> {
     Url::parse(value.trim())
         .ok()
@@ -125,6 +151,28 @@ mod tests {
         assert!(ApiVersion::parse("sixty").is_err());
         assert!(ApiVersion::parse("62.1").is_err());
         assert!(ApiVersion::parse("").is_err());
+    }
+
+    #[test]
+    fn plain_http_login_urls_are_refused_except_on_loopback() {
+        let secret = SecretString::from("s");
+        let app = |login: &str| {
+            ConnectedApp::new("id", secret.clone(), login, "http://127.0.0.1/cb", "62.0")
+        };
+        assert_eq!(
+            app("http://login.salesforce.com").unwrap_err(),
+            ConfigError::InsecureLoginUrl("http://login.salesforce.com".into())
+        );
+        assert!(app("http://10.0.0.5:3100").is_err());
+        for ok in [
+            "https://login.salesforce.com",
+            "http://127.0.0.1:3100",
+            "http://127.0.0.2:3100",
+            "http://[::1]:3100",
+            "http://localhost:3100",
+        ] {
+            assert!(app(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod oauth;
 mod session;
 pub mod streaming;
 
-pub use config::{ApiVersion, ConfigError, ConnectedApp};
+pub use config::{ApiVersion, ConfigError, ConnectedApp, is_https_or_loopback};
 pub use error::{ErrorClass, OAuthError, SalesforceError};
 pub use identity::Identity;
 pub use ids::is_record_id;

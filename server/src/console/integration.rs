@@ -19,7 +19,7 @@ use url::Url;
 
 use super::{
     Console, internal,
-    sign_ins::{PendingSignIn, SignIns},
+    sign_ins::{PendingSignIn, SignIns, Taken},
 };
 use crate::{
     salesforce_sessions::{ACCESS_TOKEN_COLUMN, REFRESH_TOKEN_COLUMN, SalesforceSessions},
@@ -121,27 +121,33 @@ impl Console {
         // Who is asking comes first: a signed-out or non-admin callback says so, and leaves
         // the pending sign-in alone.
         let user = self.salesforce_admin(caller).await?;
-        let pending = params
-            .state
-            .as_deref()
-            .and_then(|state| integration.sign_ins.take(state))
-            .ok_or_else(|| {
+        // The state is compared with the caller before it is spent: a callback from another
+        // session leaves the pending sign-in to the admin who started it.
+        let taken = match params.state.as_deref() {
+            Some(state) => integration.sign_ins.take_if(state, |pending| {
+                pending.session_id == user.session_id
+                    && pending.user_id == user.user_id
+                    && pending.organization_id == user.organization_id
+            }),
+            None => Taken::Missing,
+        };
+        let pending = match taken {
+            Taken::Found(pending) => pending,
+            Taken::Missing => {
                 tracing::warn!(
                     user = user.user_id,
                     "Salesforce callback with an unknown, used or expired state"
                 );
-                SalesforceOutcome::StaleSignIn
-            })?;
-        if pending.session_id != user.session_id
-            || pending.user_id != user.user_id
-            || pending.organization_id != user.organization_id
-        {
-            tracing::warn!(
-                user = user.user_id,
-                "Salesforce callback from another session than the one that started it"
-            );
-            return Err(SalesforceOutcome::StaleSignIn);
-        }
+                return Err(SalesforceOutcome::StaleSignIn);
+            }
+            Taken::NotYours => {
+                tracing::warn!(
+                    user = user.user_id,
+                    "Salesforce callback from another session than the one that started it"
+                );
+                return Err(SalesforceOutcome::StaleSignIn);
+            }
+        };
         let admin = user;
         if let Some(error) = params.error.as_deref() {
             return Err(authorize_error(error, params.error_description.as_deref()));
@@ -195,6 +201,7 @@ impl Console {
             .refresh_token
             .as_ref()
             .ok_or(SalesforceOutcome::NoRefreshToken)?;
+        require_secure_urls(grant, admin.organization_id)?;
         let identity = integration
             .oauth
             .identity(grant)
@@ -416,6 +423,25 @@ fn authorize_error(error: &str, description: Option<&str>) -> SalesforceOutcome 
     SalesforceOutcome::Refused
 }
 
+/// The access token goes to the instance and identity URLs: refused when either is plain
+/// http off this machine (the caller revokes the grant).
+fn require_secure_urls(grant: &Grant, organization: i64) -> Result<(), SalesforceOutcome> {
+    for (what, url) in [
+        ("instance", &grant.instance_url),
+        ("identity", &grant.identity_url),
+    ] {
+        if !salesforce::is_https_or_loopback(url) {
+            tracing::warn!(
+                organization,
+                host = url.host_str().unwrap_or("?"),
+                "Salesforce answered with a plain-http {what} URL; refused"
+            );
+            return Err(SalesforceOutcome::Failed);
+        }
+    }
+    Ok(())
+}
+
 fn oauth_failure(step: &str, error: &OAuthError) -> SalesforceOutcome {
     tracing::warn!(%error, "Salesforce sign-in failed while {step}");
     match error {
@@ -458,6 +484,36 @@ mod tests {
         assert_eq!(
             authorize_error("redirect_uri_mismatch", Some("x")),
             SalesforceOutcome::Refused
+        );
+    }
+
+    #[test]
+    fn plain_http_instance_or_identity_urls_are_refused_off_loopback() {
+        let grant = |instance: &str, identity: &str| Grant {
+            access_token: SecretString::from("access"),
+            refresh_token: Some(SecretString::from("refresh")),
+            instance_url: Url::parse(instance).expect("url"),
+            identity_url: Url::parse(identity).expect("url"),
+            issued_at_ms: None,
+        };
+        let https = "https://acme.my.salesforce.com";
+        let id = "https://login.salesforce.com/id/00D/005";
+        assert_eq!(require_secure_urls(&grant(https, id), 1), Ok(()));
+        assert_eq!(
+            require_secure_urls(
+                &grant("http://127.0.0.1:3100", "http://127.0.0.1:3100/id/1/2"),
+                1
+            ),
+            Ok(()),
+            "the local simulator"
+        );
+        assert_eq!(
+            require_secure_urls(&grant("http://acme.my.salesforce.com", id), 1),
+            Err(SalesforceOutcome::Failed)
+        );
+        assert_eq!(
+            require_secure_urls(&grant(https, "http://login.salesforce.com/id/00D/005"), 1),
+            Err(SalesforceOutcome::Failed)
         );
     }
 

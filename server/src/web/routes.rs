@@ -39,7 +39,9 @@ pub const HTTP_ROUTES: &[HttpRoute] = &[
     HttpRoute {
         method: http::Method::POST,
         path: "/auth/logout",
-        access: Access::SignedIn,
+        // Public so that signing out with an expired session still clears the cookie; it
+        // only ever ends the session its own cookie carries.
+        access: Access::Public,
         handler: || post(auth_routes::logout),
     },
     HttpRoute {

@@ -54,10 +54,15 @@ pub async fn callback(
 ) -> Response {
     // A query that does not even parse is treated like one without a state: nothing happens.
     let params = params.map(|Query(p)| p).unwrap_or_default();
-    let outcome = state
-        .console
-        .complete_salesforce_sign_in(&caller, params)
-        .await;
+    // Its own task: once Salesforce has issued tokens they must be stored or revoked, even if
+    // the browser goes away or the answer is cut off by the request timeout.
+    let console = state.console.clone();
+    let work =
+        tokio::spawn(async move { console.complete_salesforce_sign_in(&caller, params).await });
+    let outcome = work.await.unwrap_or_else(|error| {
+        tracing::error!(%error, "the Salesforce callback's task failed");
+        SalesforceOutcome::Failed
+    });
     outcome_page(outcome, nonce.map(|Extension(n)| n))
 }
 

@@ -19,6 +19,7 @@ pub mod campaigns;
 pub mod data_sources;
 pub mod entities;
 mod error;
+pub mod first_run;
 pub mod mirror;
 pub mod oauth_tokens;
 pub mod org_syncs;

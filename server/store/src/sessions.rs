@@ -25,11 +25,13 @@ pub async fn create(
     token_hash: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<sessions::Model, StoreError> {
+    let now = crate::now();
     sessions::ActiveModel {
         token_hash: Set(token_hash.to_owned()),
         user_id: Set(user_id),
-        created_at: Set(crate::now()),
+        created_at: Set(now),
         expires_at: Set(crate::at_micros(expires_at)),
+        last_seen_at: Set(Some(now)),
         ..Default::default()
     }
     .insert(db)
@@ -37,20 +39,24 @@ pub async fn create(
     .map_err(|e| StoreError::from_write(e, "user", || "session token already in use".to_owned()))
 }
 
-/// The session with this token hash if it is still valid at `now` (it expires at `expires_at`),
-/// together with its user and the user's organization; `None` for unknown or expired tokens.
+/// The session with this token hash if it is still valid at `now` (it expires at `expires_at`)
+/// and was last seen after `idle_cutoff`, together with its user and the user's organization;
+/// `None` for unknown, expired or idle tokens and for disabled users.
 ///
 /// One query: the three rows are joined.
 pub async fn find_active(
     db: &impl ConnectionTrait,
     token_hash: &str,
     now: DateTime<Utc>,
+    idle_cutoff: DateTime<Utc>,
 ) -> Result<Option<(sessions::Model, users::Model, organizations::Model)>, StoreError> {
     let found = Entity::find()
         .filter(Column::TokenHash.eq(token_hash))
         .filter(Column::ExpiresAt.gt(now))
+        .filter(Column::LastSeenAt.gt(idle_cutoff))
         .find_also_related(users::Entity)
         .and_also_related(organizations::Entity)
+        .filter(users::Column::DisabledAt.is_null())
         .one(db)
         .await?;
     match found {
@@ -80,6 +86,44 @@ pub async fn delete_expired(
 ) -> Result<u64, StoreError> {
     let result = Entity::delete_many()
         .filter(Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Records that the session was used at `now` (callers write at most once a minute).
+pub async fn touch(
+    db: &impl ConnectionTrait,
+    session_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(
+            Column::LastSeenAt,
+            sea_orm::sea_query::Expr::value(crate::at_micros(now)),
+        )
+        .filter(Column::Id.eq(session_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes every session last seen at or before `idle_cutoff`; returns how many were removed.
+pub async fn delete_idle(
+    db: &impl ConnectionTrait,
+    idle_cutoff: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let result = Entity::delete_many()
+        .filter(Column::LastSeenAt.lte(idle_cutoff))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Ends every session of a user (sign-out everywhere); returns how many were removed.
+pub async fn delete_for_user(db: &impl ConnectionTrait, user_id: i64) -> Result<u64, StoreError> {
+    let result = Entity::delete_many()
+        .filter(Column::UserId.eq(user_id))
         .exec(db)
         .await?;
     Ok(result.rows_affected)

@@ -4,7 +4,7 @@ use std::fmt;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter,
+    QueryFilter, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -110,4 +110,71 @@ pub async fn find_by_id(
     id: i64,
 ) -> Result<Option<users::Model>, StoreError> {
     Ok(Entity::find_by_id(id).one(db).await?)
+}
+
+/// Disables (`disabled = true`) or re-enables a user. Disabling ends every session of the
+/// user in the same transaction; returns how many sessions ended.
+///
+/// Returns [`StoreError::NotFound`] if no user has this username.
+pub async fn set_disabled<C>(db: &C, username: &str, disabled: bool) -> Result<u64, StoreError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = crate::begin_write(db).await?;
+    let user = find_by_username(&txn, username)
+        .await?
+        .ok_or(StoreError::NotFound("user"))?;
+    let user_id = user.id;
+    let mut active: users::ActiveModel = user.into();
+    active.disabled_at = Set(disabled.then(crate::now));
+    active.update(&txn).await?;
+    let ended = if disabled {
+        crate::sessions::delete_for_user(&txn, user_id).await?
+    } else {
+        0
+    };
+    txn.commit().await?;
+    Ok(ended)
+}
+
+/// Replaces a user's password hash and ends every session of the user, in one transaction;
+/// returns how many sessions ended.
+///
+/// Returns [`StoreError::NotFound`] if no user has this username.
+pub async fn set_password_hash<C>(
+    db: &C,
+    username: &str,
+    password_hash: &str,
+) -> Result<u64, StoreError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = crate::begin_write(db).await?;
+    let user = find_by_username(&txn, username)
+        .await?
+        .ok_or(StoreError::NotFound("user"))?;
+    let user_id = user.id;
+    let mut active: users::ActiveModel = user.into();
+    active.password_hash = Set(password_hash.to_owned());
+    active.update(&txn).await?;
+    let ended = crate::sessions::delete_for_user(&txn, user_id).await?;
+    txn.commit().await?;
+    Ok(ended)
+}
+
+/// Deletes a user and their sessions, in one transaction.
+///
+/// Returns [`StoreError::NotFound`] if no user has this username.
+pub async fn delete<C>(db: &C, username: &str) -> Result<(), StoreError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = crate::begin_write(db).await?;
+    let user = find_by_username(&txn, username)
+        .await?
+        .ok_or(StoreError::NotFound("user"))?;
+    crate::sessions::delete_for_user(&txn, user.id).await?;
+    Entity::delete_by_id(user.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
 }

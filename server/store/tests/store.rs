@@ -123,6 +123,16 @@ async fn column_exists(db: &DatabaseConnection, table: &str, column: &str) -> bo
         .expect("look up a column")
 }
 
+/// How many `Migrator::down` steps undo the migration `name`: it and every later one.
+fn steps_to_undo(name: &str) -> u32 {
+    let all = Migrator::migrations();
+    let position = all
+        .iter()
+        .position(|m| m.name() == name)
+        .expect("a known migration");
+    u32::try_from(all.len() - position).expect("a few migrations")
+}
+
 /// `sf_records.sf_id`'s collation and length limit on PostgreSQL.
 async fn sf_id_collation(db: &DatabaseConnection) -> (Option<String>, Option<i32>) {
     let row = db
@@ -140,17 +150,21 @@ async fn sf_id_collation(db: &DatabaseConnection) -> (Option<String>, Option<i32
     )
 }
 
+const BYTEWISE: &str = "m20261204_000007_mirror_ids_bytewise";
+
 #[tokio::test]
 async fn the_mirror_ids_migration_makes_postgres_compare_sf_ids_bytewise() {
     on_both_backends(|db| async move {
         if db.get_database_backend() != DbBackend::Postgres {
             // SQLite compares text byte by byte already; the migration leaves it alone.
-            Migrator::down(&db, Some(1)).await.expect("down on SQLite");
+            Migrator::down(&db, Some(steps_to_undo(BYTEWISE)))
+                .await
+                .expect("down on SQLite");
             Migrator::up(&db, None).await.expect("up on SQLite");
             return;
         }
         assert_eq!(sf_id_collation(&db).await, (Some("C".into()), None));
-        Migrator::down(&db, Some(1))
+        Migrator::down(&db, Some(steps_to_undo(BYTEWISE)))
             .await
             .expect("migrate down one");
         assert_eq!(sf_id_collation(&db).await, (None, None));
@@ -169,11 +183,10 @@ async fn the_sync_engine_migration_adds_and_removes_its_columns() {
         let acme = org(&db, "Acme").await;
         let sync = org_sync(&db, acme.id, SfObject::Contact).await;
 
-        // Down to before it (it and the one migration after it): the columns go, the tables
-        // and their rows stay.
-        Migrator::down(&db, Some(2))
+        // Down past it and every later migration: the columns go, the tables and their rows stay.
+        Migrator::down(&db, Some(steps_to_undo("m20261203_000005_sync_engine")))
             .await
-            .expect("migrate down two");
+            .expect("migrate down past the sync engine");
         for (table, column) in SYNC_ENGINE_COLUMNS {
             assert!(
                 !column_exists(&db, table, column).await,
@@ -201,6 +214,37 @@ async fn the_sync_engine_migration_adds_and_removes_its_columns() {
             (reloaded.backfill_records, reloaded.backfill_total),
             (None, None)
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_session_lifecycle_migration_backfills_last_seen_and_goes_down() {
+    on_both_backends(|db| async move {
+        assert!(column_exists(&db, "sessions", "last_seen_at").await);
+        assert!(column_exists(&db, "users", "disabled_at").await);
+        let acme = org(&db, "Acme").await;
+        let alice = users::create(&db, acme.id, "alice", "hash", Role::Admin)
+            .await
+            .expect("alice");
+        sessions::create(&db, alice.id, "token", Utc::now() + TimeDelta::hours(1))
+            .await
+            .expect("session");
+        Migrator::down(
+            &db,
+            Some(steps_to_undo("m20261204_000006_session_lifecycle")),
+        )
+        .await
+        .expect("down past the session lifecycle");
+        assert!(!column_exists(&db, "sessions", "last_seen_at").await);
+        assert!(!column_exists(&db, "users", "disabled_at").await);
+        Migrator::up(&db, None).await.expect("up again");
+        let (session, user, _) = sessions::find_active(&db, "token", Utc::now(), long_ago())
+            .await
+            .expect("find")
+            .expect("a session from before the migration still works");
+        assert_eq!(session.last_seen_at, Some(session.created_at));
+        assert!(user.disabled_at.is_none());
     })
     .await;
 }
@@ -479,6 +523,232 @@ async fn users_are_unique_by_username_and_keep_their_role() {
 // Sessions
 // ---------------------------------------------------------------------------------------------
 
+/// An idle cutoff no session is older than.
+fn long_ago() -> chrono::DateTime<Utc> {
+    Utc::now() - TimeDelta::days(365)
+}
+
+#[tokio::test]
+async fn idle_sessions_and_disabled_users_are_refused() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let alice = users::create(&db, acme.id, "alice", "hash", Role::Admin)
+            .await
+            .expect("create alice");
+        let bob = users::create(&db, acme.id, "bob", "hash", Role::Viewer)
+            .await
+            .expect("create bob");
+        let now = Utc::now();
+        let day = TimeDelta::days(1);
+        let session = sessions::create(&db, alice.id, "alice-hash", now + day)
+            .await
+            .expect("session");
+        sessions::create(&db, bob.id, "bob-hash", now + day)
+            .await
+            .expect("session");
+        assert!(
+            session.last_seen_at.is_some(),
+            "a new session was seen when created"
+        );
+
+        // Idle: last seen before the cutoff.
+        let later = now + TimeDelta::hours(3);
+        let cutoff = later - TimeDelta::hours(2);
+        let found = sessions::find_active(&db, "alice-hash", later, cutoff)
+            .await
+            .expect("find");
+        assert!(found.is_none(), "idle for three hours");
+        sessions::touch(&db, session.id, later - TimeDelta::minutes(1))
+            .await
+            .expect("touch");
+        let (seen, _, _) = sessions::find_active(&db, "alice-hash", later, cutoff)
+            .await
+            .expect("find")
+            .expect("used a minute ago");
+        assert!(seen.last_seen_at.expect("seen") > cutoff);
+
+        // Sweeping idle sessions removes bob's (never used) and keeps alice's.
+        assert_eq!(sessions::delete_idle(&db, cutoff).await.expect("sweep"), 1);
+
+        // Disabled: refused and signed out; enabled again: can sign in anew.
+        sessions::create(&db, alice.id, "alice-2", now + day)
+            .await
+            .expect("second session");
+        assert_eq!(
+            users::set_disabled(&db, "alice", true)
+                .await
+                .expect("disable"),
+            2
+        );
+        assert!(
+            sessions::find_active(&db, "alice-hash", now, long_ago())
+                .await
+                .expect("find")
+                .is_none()
+        );
+        let stored = users::find_by_username(&db, "alice")
+            .await
+            .expect("find")
+            .expect("alice");
+        assert!(stored.disabled_at.is_some());
+        sessions::create(&db, alice.id, "alice-3", now + day)
+            .await
+            .expect("a session row (as if created in a race)");
+        assert!(
+            sessions::find_active(&db, "alice-3", now, long_ago())
+                .await
+                .expect("find")
+                .is_none(),
+            "a disabled user's session is refused"
+        );
+        assert_eq!(
+            users::set_disabled(&db, "alice", false)
+                .await
+                .expect("enable"),
+            0
+        );
+        assert!(
+            sessions::find_active(&db, "alice-3", now, long_ago())
+                .await
+                .expect("find")
+                .is_some()
+        );
+        let err = users::set_disabled(&db, "nobody", true)
+            .await
+            .expect_err("unknown");
+        assert!(matches!(err, StoreError::NotFound("user")), "{err:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_new_password_and_a_deletion_end_the_users_sessions() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let alice = users::create(&db, acme.id, "alice", "old-hash", Role::Admin)
+            .await
+            .expect("create alice");
+        let bob = users::create(&db, acme.id, "bob", "hash", Role::Viewer)
+            .await
+            .expect("create bob");
+        let until = Utc::now() + TimeDelta::days(1);
+        for hash in ["a1", "a2"] {
+            sessions::create(&db, alice.id, hash, until)
+                .await
+                .expect("session");
+        }
+        sessions::create(&db, bob.id, "b1", until)
+            .await
+            .expect("session");
+
+        assert_eq!(
+            users::set_password_hash(&db, "alice", "new-hash")
+                .await
+                .expect("password"),
+            2
+        );
+        let stored = users::find_by_username(&db, "alice")
+            .await
+            .expect("find")
+            .expect("alice");
+        assert_eq!(stored.password_hash, "new-hash");
+
+        sessions::create(&db, alice.id, "a3", until)
+            .await
+            .expect("session");
+        assert_eq!(
+            sessions::delete_for_user(&db, alice.id)
+                .await
+                .expect("sign out"),
+            1
+        );
+
+        sessions::create(&db, alice.id, "a4", until)
+            .await
+            .expect("session");
+        users::delete(&db, "alice").await.expect("delete");
+        assert!(
+            users::find_by_username(&db, "alice")
+                .await
+                .expect("find")
+                .is_none()
+        );
+        assert!(
+            sessions::find_active(&db, "a4", Utc::now(), long_ago())
+                .await
+                .expect("find")
+                .is_none()
+        );
+        // Bob is untouched throughout.
+        assert!(
+            sessions::find_active(&db, "b1", Utc::now(), long_ago())
+                .await
+                .expect("find")
+                .is_some()
+        );
+        let err = users::delete(&db, "alice").await.expect_err("gone");
+        assert!(matches!(err, StoreError::NotFound("user")), "{err:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn first_run_creates_the_organization_and_admin_together_or_not_at_all() {
+    on_both_backends(|db| async move {
+        let (acme, admin) = store::first_run::create_organization_and_admin(
+            &db,
+            "Acme",
+            &["integrations"],
+            "alice",
+            "hash",
+        )
+        .await
+        .expect("first run");
+        assert_eq!(admin.organization_id, acme.id);
+        assert_eq!(users::role(&admin).expect("role"), Role::Admin);
+        let flags = organizations::flags(&acme).expect("flags");
+        assert_eq!(flags.get("integrations"), Some(&true));
+
+        // A taken username leaves no organization behind.
+        let err = store::first_run::create_organization_and_admin(
+            &db,
+            "Globex",
+            &["integrations"],
+            "alice",
+            "hash",
+        )
+        .await
+        .expect_err("username taken");
+        assert!(
+            matches!(err, store::first_run::FirstRunError::UsernameTaken),
+            "{err:?}"
+        );
+        assert!(
+            organizations::find_by_name(&db, "Globex")
+                .await
+                .expect("find")
+                .is_none(),
+            "the organization was rolled back"
+        );
+
+        // A taken organization name says so.
+        let err = store::first_run::create_organization_and_admin(&db, "Acme", &[], "bob", "hash")
+            .await
+            .expect_err("organization taken");
+        assert!(
+            matches!(err, store::first_run::FirstRunError::OrganizationTaken),
+            "{err:?}"
+        );
+        assert!(
+            users::find_by_username(&db, "bob")
+                .await
+                .expect("find")
+                .is_none()
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn sessions_are_found_until_they_expire_or_are_deleted() {
     on_both_backends(|db| async move {
@@ -497,29 +767,35 @@ async fn sessions_are_found_until_they_expire_or_are_deleted() {
             .expect("create an expired session");
         assert_eq!(live.user_id, alice.id);
 
-        let (session, user, organization) = sessions::find_active(&db, "live-hash", now)
-            .await
-            .expect("find")
-            .expect("the live session is active");
+        let (session, user, organization) =
+            sessions::find_active(&db, "live-hash", now, long_ago())
+                .await
+                .expect("find")
+                .expect("the live session is active");
         assert_eq!(session.id, live.id);
         assert_eq!(user.id, alice.id);
         assert_eq!(organization.id, acme.id);
 
         // Expired: not found, whether it expired long ago or just now.
         assert!(
-            sessions::find_active(&db, "stale-hash", now)
+            sessions::find_active(&db, "stale-hash", now, long_ago())
                 .await
                 .expect("find")
                 .is_none()
         );
         assert!(
-            sessions::find_active(&db, "live-hash", now + hour + TimeDelta::seconds(1))
-                .await
-                .expect("find")
-                .is_none()
+            sessions::find_active(
+                &db,
+                "live-hash",
+                now + hour + TimeDelta::seconds(1),
+                long_ago()
+            )
+            .await
+            .expect("find")
+            .is_none()
         );
         assert!(
-            sessions::find_active(&db, "unknown-hash", now)
+            sessions::find_active(&db, "unknown-hash", now, long_ago())
                 .await
                 .expect("find")
                 .is_none()
@@ -539,7 +815,7 @@ async fn sessions_are_found_until_they_expire_or_are_deleted() {
         assert_eq!(sessions::delete_expired(&db, now).await.expect("sweep"), 1);
         assert_eq!(sessions::delete_expired(&db, now).await.expect("sweep"), 0);
         assert!(
-            sessions::find_active(&db, "live-hash", now)
+            sessions::find_active(&db, "live-hash", now, long_ago())
                 .await
                 .expect("find")
                 .is_some()
@@ -550,7 +826,7 @@ async fn sessions_are_found_until_they_expire_or_are_deleted() {
         assert!(sessions::delete(&db, "live-hash").await.expect("delete"));
         assert!(!sessions::delete(&db, "live-hash").await.expect("delete"));
         assert!(
-            sessions::find_active(&db, "live-hash", now)
+            sessions::find_active(&db, "live-hash", now, long_ago())
                 .await
                 .expect("find")
                 .is_none()
@@ -1227,7 +1503,7 @@ async fn deleting_an_organization_removes_everything_it_owns() {
 
         assert_eq!(users::count(&db).await.expect("count"), 0);
         assert!(
-            sessions::find_active(&db, "token", Utc::now())
+            sessions::find_active(&db, "token", Utc::now(), long_ago())
                 .await
                 .expect("find")
                 .is_none()

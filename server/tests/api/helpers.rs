@@ -88,10 +88,23 @@ pub async fn spawn_app_without_salesforce() -> TestApp {
 
 /// The same as `spawn_app`, with `--public-url` set (requests must then carry its host).
 pub async fn spawn_app_with_public_url(public_url: &str) -> TestApp {
-    spawn(true, Some(public_url.to_string())).await
+    spawn_with(true, true, Some(public_url.to_string())).await
+}
+
+/// A first-run server: no organization, no user, a setup code in the data directory.
+pub async fn spawn_first_run_app() -> TestApp {
+    spawn_with(false, false, None).await
 }
 
 async fn spawn(with_salesforce: bool, public_url: Option<String>) -> TestApp {
+    spawn_with(with_salesforce, true, public_url).await
+}
+
+async fn spawn_with(
+    with_salesforce: bool,
+    with_users: bool,
+    public_url: Option<String>,
+) -> TestApp {
     LazyLock::force(&LOGS);
     let shutdown = CancellationToken::new();
     let data_dir = tempfile::tempdir().expect("temp dir");
@@ -145,19 +158,23 @@ async fn spawn(with_salesforce: bool, public_url: Option<String>) -> TestApp {
     let db = orgsync::startup::open_store(&StoreSettings::from_args(&store_args))
         .await
         .expect("store");
-    let org = store::organizations::create(&db, "Acme")
-        .await
-        .expect("org");
-    store::organizations::set_flag(&db, org.id, "integrations", true)
-        .await
-        .expect("flag");
-    let hash = credentials::hash_password(PASSWORD).expect("hash");
-    store::users::create(&db, org.id, "admin", &hash, store::users::Role::Admin)
-        .await
-        .expect("admin");
-    store::users::create(&db, org.id, "viewer", &hash, store::users::Role::Viewer)
-        .await
-        .expect("viewer");
+    let mut org_id = 0;
+    if with_users {
+        let org = store::organizations::create(&db, "Acme")
+            .await
+            .expect("org");
+        org_id = org.id;
+        store::organizations::set_flag(&db, org.id, "integrations", true)
+            .await
+            .expect("flag");
+        let hash = credentials::hash_password(PASSWORD).expect("hash");
+        store::users::create(&db, org.id, "admin", &hash, store::users::Role::Admin)
+            .await
+            .expect("admin");
+        store::users::create(&db, org.id, "viewer", &hash, store::users::Role::Viewer)
+            .await
+            .expect("viewer");
+    }
 
     let app = Application::build(settings).await.expect("build");
     let base = format!("http://{}", app.local_addr().expect("addr"));
@@ -169,7 +186,7 @@ async fn spawn(with_salesforce: bool, public_url: Option<String>) -> TestApp {
     TestApp {
         base,
         db,
-        org_id: org.id,
+        org_id,
         data_dir,
         sim: test_sim,
         client,

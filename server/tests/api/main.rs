@@ -2,6 +2,7 @@
 
 mod access;
 mod auth;
+mod cli;
 mod helpers;
 mod org_syncs;
 mod salesforce;

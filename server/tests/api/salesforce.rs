@@ -268,15 +268,11 @@ async fn deny_forged_replayed_and_foreign_callbacks_store_nothing() {
     let (_, body) = follow_callback(&app, &other_session, &callback).await;
     assert_eq!(outcome_of(&body), "stale");
     nothing_stored(&app).await;
-    // …and the state is spent: the rightful session cannot reuse it either.
-    let (_, body) = follow_callback(&app, &admin, &callback).await;
-    assert_eq!(outcome_of(&body), "stale");
-    nothing_stored(&app).await;
-
-    // Replaying a completed callback changes nothing.
-    let callback = sign_in_at_salesforce(&app, &admin, "setup", "approve").await;
+    // …and the wrong caller did not burn it: the session that started it still completes it.
     let (_, body) = follow_callback(&app, &admin, &callback).await;
     assert_eq!(outcome_of(&body), "connected");
+
+    // Replaying a completed callback changes nothing.
     let (_, body) = follow_callback(&app, &admin, &callback).await;
     assert_eq!(outcome_of(&body), "stale");
     assert_eq!(
@@ -685,4 +681,54 @@ async fn with_the_integrations_flag_off_sign_in_is_refused_and_explained() {
     let disconnect = app.post("/api/disconnect_salesforce", Some(&admin)).await;
     assert!(!disconnect.status().is_success(), "{}", disconnect.status());
     nothing_stored(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_whose_browser_goes_away_still_stores_the_issued_token() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    let sim = app.sim.as_ref().expect("a simulator");
+    let callback = sign_in_at_salesforce(&app, &admin, "setup", "approve").await;
+    // The identity lookup (after Salesforce issued the tokens) is slow…
+    let fault = app
+        .client
+        .post(format!("{}/__sim/faults", sim.base))
+        .json(&serde_json::json!({"endpoint": "identity", "kind": "latency", "latency_ms": 1500, "count": 1}))
+        .send()
+        .await
+        .expect("add fault");
+    assert!(fault.status().is_success());
+    // …and the browser gives up (its connection closes) before it ends.
+    let impatient = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_millis(300))
+        .build()
+        .expect("client");
+    let path = format!(
+        "{}?{}",
+        callback.path(),
+        callback.query().unwrap_or_default()
+    );
+    let gave_up = impatient
+        .get(app.url(&path))
+        .header(header::COOKIE, &admin)
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client timed out");
+    nothing_stored(&app).await;
+
+    // The server finishes the sign-in anyway: the issued token is stored, not lost.
+    let mut stored = false;
+    for _ in 0..100 {
+        if salesforce_connection::current_token(&app.db, app.org_id)
+            .await
+            .expect("token")
+            .is_some()
+        {
+            stored = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(stored, "the sign-in completed after the browser left");
 }

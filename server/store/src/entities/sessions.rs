@@ -14,6 +14,8 @@ pub struct Model {
     pub user_id: i64,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// Last request with this session, written at most once a minute (the idle timeout).
+    pub last_seen_at: Option<DateTimeUtc>,
 }
 
 /// Foreign keys of this table and the tables that point at it.

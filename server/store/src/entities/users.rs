@@ -17,6 +17,8 @@ pub struct Model {
     /// `admin` or `viewer`; parse it with `store::users::Role::parse`.
     pub role: String,
     pub created_at: DateTimeUtc,
+    /// Set when an administrator disabled the account (`orgsync user disable`).
+    pub disabled_at: Option<DateTimeUtc>,
 }
 
 // Hand-written so that secrets never reach a log line.
@@ -29,6 +31,7 @@ impl std::fmt::Debug for Model {
             .field("password_hash", &"<redacted>")
             .field("role", &self.role)
             .field("created_at", &self.created_at)
+            .field("disabled_at", &self.disabled_at)
             .finish()
     }
 }
