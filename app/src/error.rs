@@ -11,6 +11,13 @@ use serde::{Deserialize, Serialize};
 pub const SERVER_ERROR_MESSAGE: &str =
     "Something went wrong on the server. Try again; if it keeps happening, check the server log.";
 
+/// What a page or action behind an organization's feature flag says while the flag is off.
+pub fn feature_disabled_message(flag: &str) -> String {
+    format!(
+        "The {flag} feature flag is disabled for your organization. Contact orgsync support to have it enabled."
+    )
+}
+
 /// What can go wrong when a page asks the server for something. Each variant carries only
 /// what is safe to show; internal details are logged on the server, never sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -22,9 +29,7 @@ pub enum AppError {
     #[error("Your account does not have access to the Admin module.")]
     Forbidden,
     /// The organization's feature flag for this page is off.
-    #[error(
-        "The {flag} feature flag is disabled for your organization. Contact orgsync support to have it enabled."
-    )]
+    #[error("{}", feature_disabled_message(.flag))]
     FeatureDisabled { flag: String },
     /// The thing asked for does not exist (or belongs to another organization).
     #[error("{0} was not found.")]

@@ -29,8 +29,16 @@ use crate::{
     },
 };
 
+/// In a page render's context: leave the hydration scripts out. For a page that answers a
+/// form's POST at a URL the client router does not know (`/auth/login` answering 429 with the
+/// sign-in form): hydrating it would render another route than the server did and panic. The
+/// page works as plain HTML, like every page without JavaScript.
+#[derive(Clone, Copy, Debug)]
+pub struct WithoutHydration;
+
 /// The HTML document around the app: the server renders it once per page request.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let hydrate = use_context::<WithoutHydration>().is_none();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -38,7 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
-                <HydrationScripts options />
+                {hydrate.then(|| view! { <HydrationScripts options /> })}
                 <MetaTags />
             </head>
             <body>

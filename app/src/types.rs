@@ -1,5 +1,7 @@
 //! Plain data exchanged between server functions and pages. No database types cross the wire.
 
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::SERVER_ERROR_MESSAGE;
@@ -207,7 +209,9 @@ impl SalesforceOutcome {
                 "Salesforce sign-in is not configured on this server. Set ORGSYNC_SALESFORCE_CLIENT_ID and ORGSYNC_SALESFORCE_CLIENT_SECRET (see the README), then restart orgsync."
             }
             SalesforceOutcome::FeatureDisabled => {
-                "The integrations feature flag is disabled for your organization. Contact orgsync support to have it enabled."
+                static TEXT: LazyLock<String> =
+                    LazyLock::new(|| crate::error::feature_disabled_message("integrations"));
+                TEXT.as_str()
             }
             SalesforceOutcome::NotAllowed => {
                 "Only organization administrators can connect Salesforce."

@@ -62,11 +62,6 @@ impl Console {
         })
     }
 
-    /// The Salesforce integration, when a connected app is configured.
-    pub fn salesforce(&self) -> Option<&SalesforceIntegration> {
-        self.salesforce.as_ref()
-    }
-
     /// The database this console works on.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db

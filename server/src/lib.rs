@@ -19,4 +19,5 @@ pub mod status;
 pub mod sync;
 pub mod telemetry;
 pub mod throttle;
+pub mod untrusted;
 pub mod web;

@@ -133,6 +133,7 @@ impl Application {
             bus,
             shutdown: stopping.clone(),
             public,
+            tasks: tracker.clone(),
         };
         Ok(Application {
             listener,

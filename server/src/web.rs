@@ -30,7 +30,7 @@ use axum::{Router, extract::FromRef, middleware};
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 
-use tokio_util::sync::CancellationToken;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{console::Console, site, status::StatusBus};
 use origin::PublicOrigin;
@@ -46,6 +46,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// The URL browsers reach orgsync at.
     pub public: PublicOrigin,
+    /// Background work that must finish even when its request is gone (drained on shutdown).
+    pub tasks: TaskTracker,
 }
 
 /// Requests other than the live status stream and the Salesforce callback are answered
@@ -121,9 +123,13 @@ pub async fn render_page(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let options = state.leptos_options.clone();
-    let render = leptos_axum::render_app_to_stream_with_context(app_context(state), move || {
-        shell(options.clone())
-    });
+    let base_context = app_context(state);
+    let context = move || {
+        base_context();
+        provide_context(app::WithoutHydration);
+    };
+    let render =
+        leptos_axum::render_app_to_stream_with_context(context, move || shell(options.clone()));
     let Ok(mut request) = axum::http::Request::get(path_and_query).body(axum::body::Body::empty())
     else {
         return status.into_response();

@@ -13,15 +13,10 @@ use crate::{
     types::{Role, SessionView},
 };
 
-/// The signed-in session, shared with the pages of the Admin module.
-#[derive(Clone, Copy)]
-pub struct SessionContext(pub Resource<Result<SessionView, AppError>>);
-
 /// Frame of every `/admin/...` page.
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let session = Resource::new(|| (), |_| current_session());
-    provide_context(SessionContext(session));
     view! {
         <div class="shell">
             <Suspense fallback=|| view! { <div class="topbar"></div> }>

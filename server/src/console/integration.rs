@@ -459,12 +459,9 @@ async fn revoke_best_effort(oauth: &OAuthClient, token: &SecretString) {
     }
 }
 
-/// At most 120 printable ASCII characters: untrusted text fit for a log line.
+/// Untrusted text fit for a log line.
 fn sanitize(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_ascii_graphic() || *c == ' ')
-        .take(120)
-        .collect()
+    crate::untrusted::excerpt(text, 120)
 }
 
 #[cfg(test)]

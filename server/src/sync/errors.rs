@@ -43,7 +43,6 @@ impl SyncError {
     /// The text the row shows (ST-03): Salesforce's own message where there is one, never a
     /// secret (no error of ours carries a token or a response body that could).
     pub fn message(&self) -> String {
-        let text = self.to_string();
-        text.chars().filter(|c| !c.is_control()).take(500).collect()
+        crate::untrusted::excerpt(&self.to_string(), 500)
     }
 }

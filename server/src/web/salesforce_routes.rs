@@ -54,11 +54,13 @@ pub async fn callback(
 ) -> Response {
     // A query that does not even parse is treated like one without a state: nothing happens.
     let params = params.map(|Query(p)| p).unwrap_or_default();
-    // Its own task: once Salesforce has issued tokens they must be stored or revoked, even if
-    // the browser goes away or the answer is cut off by the request timeout.
+    // Its own task, under the application's tracker (shutdown waits for it): once Salesforce
+    // has issued tokens they must be stored or revoked, even if the browser goes away or the
+    // answer is cut off by the request timeout.
     let console = state.console.clone();
-    let work =
-        tokio::spawn(async move { console.complete_salesforce_sign_in(&caller, params).await });
+    let work = state
+        .tasks
+        .spawn(async move { console.complete_salesforce_sign_in(&caller, params).await });
     let outcome = work.await.unwrap_or_else(|error| {
         tracing::error!(%error, "the Salesforce callback's task failed");
         SalesforceOutcome::Failed
