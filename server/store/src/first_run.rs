@@ -54,12 +54,7 @@ where
     }
     .insert(&txn)
     .await
-    .map_err(
-        |e| match StoreError::from_write(e, "organization", String::new) {
-            StoreError::Conflict(_) => FirstRunError::OrganizationTaken,
-            other => FirstRunError::Store(other),
-        },
-    )?;
+    .map_err(|e| taken_or_store(e, FirstRunError::OrganizationTaken))?;
     let user = users::ActiveModel {
         organization_id: Set(org.id),
         username: Set(username.to_owned()),
@@ -70,12 +65,16 @@ where
     }
     .insert(&txn)
     .await
-    .map_err(
-        |e| match StoreError::from_write(e, "organization", String::new) {
-            StoreError::Conflict(_) => FirstRunError::UsernameTaken,
-            other => FirstRunError::Store(other),
-        },
-    )?;
+    .map_err(|e| taken_or_store(e, FirstRunError::UsernameTaken))?;
     txn.commit().await?;
     Ok((org, user))
+}
+
+/// A unique-key conflict on first run means the name was taken (by a concurrent first run);
+/// anything else is a store error.
+fn taken_or_store(error: sea_orm::DbErr, taken: FirstRunError) -> FirstRunError {
+    match StoreError::from_write(error, "organization", String::new) {
+        StoreError::Conflict(_) => taken,
+        other => FirstRunError::Store(other),
+    }
 }

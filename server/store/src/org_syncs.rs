@@ -125,7 +125,9 @@ pub async fn create(
 /// status follows `enabled`: disabling pauses; enabling a paused sync makes it active; saving an
 /// enabled sync keeps its status (`error` or `circuit_open` stay until the engine clears them).
 /// The status is decided in the UPDATE itself, so a concurrent [`save_health`] is not undone.
-/// The cursor is left alone: call [`reset_cursor`] when the method changes.
+/// The cursor is kept across a change of method: the REST watermark and the CDC replay id are
+/// separate columns, each method resumes from its own, and every apply is ordered by the
+/// record's modstamp, so re-reading changes already applied by the other method is harmless.
 ///
 /// Returns [`StoreError::Invalid`] (and writes nothing) for REST without an interval.
 pub async fn save_settings(
@@ -238,20 +240,6 @@ pub async fn set_backfill_progress(
     let updated = Entity::update_many()
         .col_expr(Column::BackfillRecords, Expr::value(records))
         .col_expr(Column::BackfillTotal, Expr::value(total))
-        .col_expr(Column::UpdatedAt, Expr::value(crate::now()))
-        .filter(Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(updated.rows_affected > 0)
-}
-
-/// Forgets where ingestion stands (watermark and replay id both `NULL`), so the next run starts
-/// from scratch; needed when the method changes, since a REST watermark is not a CDC replay id.
-/// Returns whether the Org Sync exists.
-pub async fn reset_cursor(db: &impl ConnectionTrait, id: i64) -> Result<bool, StoreError> {
-    let updated = Entity::update_many()
-        .col_expr(Column::Watermark, Expr::value(Option::<String>::None))
-        .col_expr(Column::ReplayId, Expr::value(Option::<String>::None))
         .col_expr(Column::UpdatedAt, Expr::value(crate::now()))
         .filter(Column::Id.eq(id))
         .exec(db)

@@ -120,21 +120,10 @@ pub async fn set_disabled<C>(db: &C, username: &str, disabled: bool) -> Result<u
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let txn = crate::begin_write(db).await?;
-    let user = find_by_username(&txn, username)
-        .await?
-        .ok_or(StoreError::NotFound("user"))?;
-    let user_id = user.id;
-    let mut active: users::ActiveModel = user.into();
-    active.disabled_at = Set(disabled.then(crate::now));
-    active.update(&txn).await?;
-    let ended = if disabled {
-        crate::sessions::delete_for_user(&txn, user_id).await?
-    } else {
-        0
-    };
-    txn.commit().await?;
-    Ok(ended)
+    update_user(db, username, disabled, |user| {
+        user.disabled_at = Set(disabled.then(crate::now));
+    })
+    .await
 }
 
 /// Replaces a user's password hash and ends every session of the user, in one transaction;
@@ -149,15 +138,37 @@ pub async fn set_password_hash<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    update_user(db, username, true, |user| {
+        user.password_hash = Set(password_hash.to_owned());
+    })
+    .await
+}
+
+/// Applies `change` to the user with this username and, when `end_sessions`, ends every session
+/// of the user in the same transaction (so a cut-off account has no window with a live session).
+/// Returns how many sessions ended.
+async fn update_user<C>(
+    db: &C,
+    username: &str,
+    end_sessions: bool,
+    change: impl FnOnce(&mut users::ActiveModel),
+) -> Result<u64, StoreError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let txn = crate::begin_write(db).await?;
     let user = find_by_username(&txn, username)
         .await?
         .ok_or(StoreError::NotFound("user"))?;
     let user_id = user.id;
     let mut active: users::ActiveModel = user.into();
-    active.password_hash = Set(password_hash.to_owned());
+    change(&mut active);
     active.update(&txn).await?;
-    let ended = crate::sessions::delete_for_user(&txn, user_id).await?;
+    let ended = if end_sessions {
+        crate::sessions::delete_for_user(&txn, user_id).await?
+    } else {
+        0
+    };
     txn.commit().await?;
     Ok(ended)
 }

@@ -503,16 +503,17 @@ async fn backfill_progress_is_recorded_and_the_cursor_can_be_reset() {
             (Some(stamp(5)), Some("42".to_owned()))
         );
         assert!(
-            org_syncs::reset_cursor(&db, contact.id)
+            org_syncs::reset_replay_id(&db, contact.id)
                 .await
                 .expect("reset")
         );
         assert_eq!(
             mirror::cursor(&db, contact.id).await.expect("cursor"),
-            (None, None)
+            (Some(stamp(5)), None),
+            "only the replay id is forgotten; the REST catch-up resumes from the watermark"
         );
         assert!(
-            !org_syncs::reset_cursor(&db, contact.id + 1000)
+            !org_syncs::reset_replay_id(&db, contact.id + 1000)
                 .await
                 .expect("reset")
         );

@@ -15,10 +15,8 @@ async fn healthz_checks_the_database() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_is_refused_without_a_session() {
     let app = spawn_app().await;
-    let response = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
+    let response = app
+        .client
         .post(app.url("/auth/login"))
         .form(&[
             ("username", "admin"),
