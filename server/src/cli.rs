@@ -123,6 +123,10 @@ pub struct SyncArgs {
         hide = true
     )]
     pub sync_cdc_retry_secs: u64,
+    /// Seconds an instance owns an Org Sync without renewing it. With several instances on one
+    /// PostgreSQL, a sync whose instance died moves to another one within about this time.
+    #[arg(long, env = "ORGSYNC_SYNC_LEASE_SECS", default_value_t = 30)]
+    pub sync_lease_secs: u64,
 }
 
 impl Default for SyncArgs {
@@ -132,6 +136,7 @@ impl Default for SyncArgs {
             sync_overlap_secs: 300,
             sync_poll_unit_secs: 60,
             sync_cdc_retry_secs: 10,
+            sync_lease_secs: 30,
         }
     }
 }

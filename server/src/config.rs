@@ -174,6 +174,7 @@ pub fn engine_settings(args: &SyncArgs) -> EngineSettings {
             max_cooldown: defaults.breaker.max_cooldown,
         },
         cdc_retry: seconds(args.sync_cdc_retry_secs),
+        lease: seconds(args.sync_lease_secs),
     }
 }
 

@@ -8,9 +8,10 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use salesforce::{OAuthClient, Session, TokenStore, TokenStoreError};
+use salesforce::{OAuthClient, RefreshTurn, Session, StoredGrant, TokenStore, TokenStoreError};
 use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
+use store::leases::{self, Lease};
 use tokio::sync::Mutex;
 use url::Url;
 
@@ -53,10 +54,14 @@ impl SalesforceSessions {
         }
     }
 
-    /// The organization's session, built from its stored token on first use.
+    /// The organization's session, built from its stored token on first use, and again once
+    /// the cached one died (its grant was refused, reset or removed: the store may hold a
+    /// new one).
     pub async fn session(&self, organization_id: i64) -> Result<Arc<Session>, SessionError> {
         let mut sessions = self.sessions.lock().await;
-        if let Some(session) = sessions.get(&organization_id) {
+        if let Some(session) = sessions.get(&organization_id)
+            && !session.is_dead().await
+        {
             return Ok(session.clone());
         }
         let token = store::salesforce_connection::current_token(&self.db, organization_id)
@@ -69,11 +74,12 @@ impl SalesforceSessions {
                 organization_id,
             },
         )?;
+        let refresh_ciphertext = token
+            .refresh_token_ciphertext
+            .clone()
+            .ok_or(SessionError::NoRefreshToken)?;
         let refresh = self.cipher.decrypt(
-            token
-                .refresh_token_ciphertext
-                .as_deref()
-                .ok_or(SessionError::NoRefreshToken)?,
+            &refresh_ciphertext,
             &SecretContext {
                 column: REFRESH_TOKEN_COLUMN,
                 organization_id,
@@ -85,10 +91,15 @@ impl SalesforceSessions {
             db: self.db.clone(),
             cipher: self.cipher.clone(),
             organization_id,
-            token_id: token.id,
-            refresh_token_ciphertext: std::sync::Mutex::new(
-                token.refresh_token_ciphertext.clone().unwrap_or_default(),
-            ),
+            grant: Grant {
+                token_id: token.id,
+                issued_at: token.issued_at,
+            },
+            seen: std::sync::Mutex::new(Seen {
+                access_token_ciphertext: token.access_token_ciphertext.clone(),
+                refresh_token_ciphertext: refresh_ciphertext,
+            }),
+            turn: std::sync::Mutex::new(None),
         });
         let session = Arc::new(Session::new(
             self.oauth.clone(),
@@ -114,53 +125,191 @@ impl SalesforceSessions {
     }
 }
 
+/// How long an instance may hold an organization's refresh turn (a refresh is one HTTP call
+/// of at most 30 s).
+const REFRESH_TURN: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// How long a refresh waits for another instance's turn to end before refreshing anyway.
+const REFRESH_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Which grant a session was built from: Set up and Reset Token write a new grant into the
+/// same row (same id, new issue time); a refresh keeps the issue time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Grant {
+    token_id: i64,
+    issued_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The stored ciphertexts this session last read or wrote: a row that holds others was
+/// written by another instance.
+struct Seen {
+    access_token_ciphertext: String,
+    refresh_token_ciphertext: String,
+}
+
 /// Writes refreshed tokens, encrypted, into the organization's token row, as long as that row
-/// still holds the grant this session was built from.
+/// still holds the grant this session was built from, and takes turns with other instances
+/// (the lease `token_refresh:<organization>`), so only one refreshes a grant at a time.
 struct StoredToken {
     db: DatabaseConnection,
     cipher: Cipher,
     organization_id: i64,
-    token_id: i64,
-    /// The stored refresh token this session refreshes with (updated when Salesforce rotates
-    /// it). Reset Token and Disconnect change the row, and then a late refresh changes nothing.
-    refresh_token_ciphertext: std::sync::Mutex<String>,
+    grant: Grant,
+    seen: std::sync::Mutex<Seen>,
+    /// The refresh turn held between `begin_refresh` and `end_refresh`.
+    turn: std::sync::Mutex<Option<Lease>>,
+}
+
+fn failed(error: &dyn std::fmt::Display) -> TokenStoreError {
+    TokenStoreError::Failed(error.to_string())
 }
 
 impl StoredToken {
-    fn encrypt(&self, secret: &SecretString, column: &str) -> Result<String, TokenStoreError> {
+    fn context(&self, column: &'static str) -> SecretContext<'static> {
+        SecretContext {
+            column,
+            organization_id: self.organization_id,
+        }
+    }
+
+    fn encrypt(
+        &self,
+        secret: &SecretString,
+        column: &'static str,
+    ) -> Result<String, TokenStoreError> {
         self.cipher
-            .encrypt(
-                secret,
-                &SecretContext {
-                    column,
-                    organization_id: self.organization_id,
-                },
+            .encrypt(secret, &self.context(column))
+            .map_err(|e| failed(&e))
+    }
+
+    /// The stored row if it still holds this session's grant; [`TokenStoreError::Replaced`]
+    /// when Reset Token or Disconnect changed it.
+    async fn stored_grant(&self) -> Result<store::entities::oauth_tokens::Model, TokenStoreError> {
+        let row = store::salesforce_connection::current_token(&self.db, self.organization_id)
+            .await
+            .map_err(|e| failed(&e))?
+            .ok_or(TokenStoreError::Replaced)?;
+        let grant = Grant {
+            token_id: row.id,
+            issued_at: row.issued_at,
+        };
+        if grant != self.grant {
+            return Err(TokenStoreError::Replaced);
+        }
+        Ok(row)
+    }
+
+    /// The stored tokens of `row`, which become what this session has seen.
+    fn adopt(
+        &self,
+        row: &store::entities::oauth_tokens::Model,
+    ) -> Result<StoredGrant, TokenStoreError> {
+        let refresh_ciphertext = row
+            .refresh_token_ciphertext
+            .clone()
+            .ok_or(TokenStoreError::Replaced)?;
+        let stored = StoredGrant {
+            access_token: self
+                .cipher
+                .decrypt(
+                    &row.access_token_ciphertext,
+                    &self.context(ACCESS_TOKEN_COLUMN),
+                )
+                .map_err(|e| failed(&e))?,
+            refresh_token: self
+                .cipher
+                .decrypt(&refresh_ciphertext, &self.context(REFRESH_TOKEN_COLUMN))
+                .map_err(|e| failed(&e))?,
+        };
+        *self.seen.lock().map_err(|e| failed(&e))? = Seen {
+            access_token_ciphertext: row.access_token_ciphertext.clone(),
+            refresh_token_ciphertext: refresh_ciphertext,
+        };
+        Ok(stored)
+    }
+
+    /// Waits for the organization's refresh turn (up to [`REFRESH_TURN_WAIT`]); `None` when
+    /// another instance kept it all that time.
+    async fn take_turn(&self) -> Result<Option<Lease>, TokenStoreError> {
+        let lease = Lease {
+            name: leases::token_refresh(self.organization_id),
+            holder: format!("refresh/{:016x}", rand::random::<u64>()),
+        };
+        let deadline = tokio::time::Instant::now() + REFRESH_TURN_WAIT;
+        loop {
+            let taken = leases::try_acquire(
+                &self.db,
+                &lease.name,
+                &lease.holder,
+                chrono::Utc::now(),
+                REFRESH_TURN,
             )
-            .map_err(|e| TokenStoreError::Failed(e.to_string()))
+            .await
+            .map_err(|e| failed(&e))?;
+            if taken {
+                return Ok(Some(lease));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 }
 
 #[async_trait::async_trait]
 impl TokenStore for StoredToken {
+    async fn begin_refresh(&self) -> Result<RefreshTurn, TokenStoreError> {
+        let turn = self.take_turn().await?;
+        if turn.is_none() {
+            tracing::warn!(
+                organization_id = self.organization_id,
+                "another instance kept the token refresh turn for 30 s; refreshing anyway"
+            );
+        }
+        let outcome = async {
+            let row = self.stored_grant().await?;
+            let seen = self
+                .seen
+                .lock()
+                .map_err(|e| failed(&e))?
+                .access_token_ciphertext
+                .clone();
+            if row.access_token_ciphertext != seen {
+                return Ok(RefreshTurn::AlreadyRefreshed(self.adopt(&row)?));
+            }
+            Ok(RefreshTurn::Yours)
+        }
+        .await;
+        match (&outcome, turn) {
+            (Ok(RefreshTurn::Yours), Some(lease)) => {
+                *self.turn.lock().map_err(|e| failed(&e))? = Some(lease);
+            }
+            (_, Some(lease)) => release_turn(&self.db, &lease).await,
+            (_, None) => {}
+        }
+        outcome
+    }
+
     async fn save_refreshed(
         &self,
         access_token: &SecretString,
         rotated_refresh_token: Option<&SecretString>,
     ) -> Result<(), TokenStoreError> {
-        let failed = |e: &dyn std::fmt::Display| TokenStoreError::Failed(e.to_string());
         let access = self.encrypt(access_token, ACCESS_TOKEN_COLUMN)?;
         let rotated = rotated_refresh_token
             .map(|token| self.encrypt(token, REFRESH_TOKEN_COLUMN))
             .transpose()?;
         let used = self
-            .refresh_token_ciphertext
+            .seen
             .lock()
             .map_err(|e| failed(&e))?
+            .refresh_token_ciphertext
             .clone();
         let updated = store::oauth_tokens::save_refreshed(
             &self.db,
             self.organization_id,
-            self.token_id,
+            self.grant.token_id,
             store::oauth_tokens::RefreshedSecrets {
                 used_refresh_token_ciphertext: &used,
                 access_token_ciphertext: &access,
@@ -170,14 +319,29 @@ impl TokenStore for StoredToken {
         .await
         .map_err(|e| failed(&e))?;
         if !updated {
-            return Err(TokenStoreError::Replaced);
+            // The row no longer holds the refresh token this session used: either the grant
+            // was reset or removed (the session is over), or another instance refreshed the
+            // same grant and its rotated refresh token is stored (use it).
+            let row = self.stored_grant().await?;
+            return Err(TokenStoreError::Superseded(self.adopt(&row)?));
         }
-        if let Some(rotated) = rotated {
-            *self
-                .refresh_token_ciphertext
-                .lock()
-                .map_err(|e| failed(&e))? = rotated;
-        }
+        *self.seen.lock().map_err(|e| failed(&e))? = Seen {
+            access_token_ciphertext: access,
+            refresh_token_ciphertext: rotated.unwrap_or(used),
+        };
         Ok(())
+    }
+
+    async fn end_refresh(&self) {
+        let lease = self.turn.lock().ok().and_then(|mut turn| turn.take());
+        if let Some(lease) = lease {
+            release_turn(&self.db, &lease).await;
+        }
+    }
+}
+
+async fn release_turn(db: &DatabaseConnection, lease: &Lease) {
+    if let Err(error) = leases::release(db, lease).await {
+        tracing::warn!(%error, "cannot end the token refresh turn; it lapses in a minute");
     }
 }

@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
+    cluster::{self, ClusterLink, InstanceId, Outbox},
     config::{SalesforceSettings, Settings, StoreSettings},
     console::{Console, SalesforceIntegration},
     demo,
@@ -33,6 +34,62 @@ pub struct Application {
     /// Fires once shutdown starts: workers and live streams end with it.
     stopping: CancellationToken,
     supervisor: Supervisor,
+    /// How this instance shares the database with others.
+    instances: Instances,
+    db: sea_orm::DatabaseConnection,
+}
+
+/// How an instance shares its database with other instances.
+enum Instances {
+    /// PostgreSQL: notes to and from the others go through the relay.
+    Shared(Outbox),
+    /// SQLite: this instance alone, holding the database's lock file for as long as it runs.
+    Alone { _lock: std::fs::File },
+    /// An in-memory database (tests): nobody else can reach it.
+    Private,
+}
+
+/// SQLite serves one instance: its lock file (the database file's name plus `.lock`) is taken,
+/// or start-up stops with a clear message, and the leases of a previous run are forgotten (the
+/// run is over, or the lock would be held). PostgreSQL is shared: notes go through the relay.
+async fn share_with_other_instances(
+    settings: &StoreSettings,
+    db: &sea_orm::DatabaseConnection,
+) -> anyhow::Result<(ClusterLink, Instances)> {
+    if store::notify::supported(db) {
+        let (link, outbox) = ClusterLink::shared();
+        return Ok((link, Instances::Shared(outbox)));
+    }
+    let instances = match store::sqlite_file(&settings.database_url())? {
+        Some(path) => {
+            let mut name = path.into_os_string();
+            name.push(".lock");
+            let lock_path = std::path::PathBuf::from(name);
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+                .with_context(|| format!("cannot open {}", lock_path.display()))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+                    "another orgsync instance is using this SQLite database ({} is locked). SQLite serves one instance; run several instances on PostgreSQL (--database-url)",
+                    lock_path.display()
+                ),
+                Err(std::fs::TryLockError::Error(error)) => {
+                    return Err(error)
+                        .with_context(|| format!("cannot lock {}", lock_path.display()));
+                }
+            }
+            Instances::Alone { _lock: file }
+        }
+        None => Instances::Private,
+    };
+    store::leases::clear(db)
+        .await
+        .context("cannot clear the leases of the previous run")?;
+    Ok((ClusterLink::single(), instances))
 }
 
 /// Opens the store named by the settings (creating the data directory, owner-only) and
@@ -100,19 +157,24 @@ impl Application {
         let salesforce = salesforce_integration(&settings.salesforce, &public_url, &db, &cipher)?;
         let tracker = TaskTracker::new();
         let stopping = CancellationToken::new();
-        let bus = StatusBus::default();
-        let supervisor = Supervisor::new(
+        let instance = InstanceId::new();
+        let (cluster, instances) = share_with_other_instances(&settings.store, &db).await?;
+        let bus = StatusBus::with_cluster(cluster.clone());
+        let supervisor = Supervisor::in_cluster(
             EngineDeps {
                 db: db.clone(),
                 sessions: salesforce.as_ref().map(|s| s.sessions.clone()),
                 bus: bus.clone(),
                 clock: Arc::new(SystemClock),
                 settings: settings.engine,
+                lease: None,
             },
             tracker.clone(),
             stopping.clone(),
+            instance,
+            cluster,
         );
-        let console = Console::new(db, cipher, salesforce, Arc::new(supervisor.clone()));
+        let console = Console::new(db.clone(), cipher, salesforce, Arc::new(supervisor.clone()));
         if settings.demo {
             demo::seed(&console)
                 .await
@@ -142,6 +204,8 @@ impl Application {
             tracker,
             stopping,
             supervisor,
+            instances,
+            db,
         })
     }
 
@@ -186,6 +250,16 @@ impl Application {
                     tracing::error!(%error, "the demo Salesforce simulator stopped");
                 }
             });
+        }
+        if let Instances::Shared(outbox) = self.instances {
+            self.tracker.spawn(cluster::relay(
+                self.db.clone(),
+                self.supervisor.instance().clone(),
+                outbox,
+                Arc::new(self.supervisor.clone()),
+                self.tracker.clone(),
+                self.stopping.clone(),
+            ));
         }
         self.supervisor
             .start_all()

@@ -1,7 +1,8 @@
 //! The status bus: one broadcast channel of status changes per process (ST-05). The engine
 //! and the console publish after each store write; the SSE endpoint reads it. Every message
 //! carries the organization it belongs to, so a stream only ever shows its own
-//! organization's syncs.
+//! organization's syncs. With several instances, sync changes also go to the others
+//! ([`crate::cluster`]), which publish them on their own bus.
 
 use std::sync::{
     Arc,
@@ -11,6 +12,8 @@ use std::sync::{
 use app::types::{BackfillProgress, OrgSyncView, StatusEvent, SyncMethod, SyncObject, SyncStatus};
 use store::{entities::org_syncs, org_syncs as stored};
 use tokio::sync::broadcast;
+
+use crate::cluster::{ClusterLink, Note};
 
 /// Messages a slow subscriber may fall behind by before it must resynchronize.
 const CAPACITY: usize = 1024;
@@ -29,18 +32,26 @@ pub struct StatusMessage {
 pub struct StatusBus {
     sender: broadcast::Sender<StatusMessage>,
     sequence: Arc<AtomicU64>,
+    /// Where sync changes also go, so other instances' pages show them.
+    cluster: ClusterLink,
 }
 
 impl Default for StatusBus {
     fn default() -> Self {
-        StatusBus {
-            sender: broadcast::Sender::new(CAPACITY),
-            sequence: Arc::new(AtomicU64::new(0)),
-        }
+        StatusBus::with_cluster(ClusterLink::single())
     }
 }
 
 impl StatusBus {
+    /// A bus whose sync changes are also told to the other instances through `cluster`.
+    pub fn with_cluster(cluster: ClusterLink) -> Self {
+        StatusBus {
+            sender: broadcast::Sender::new(CAPACITY),
+            sequence: Arc::new(AtomicU64::new(0)),
+            cluster,
+        }
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<StatusMessage> {
         self.sender.subscribe()
     }
@@ -60,8 +71,26 @@ impl StatusBus {
         });
     }
 
-    /// Publishes a sync's current row.
+    /// Publishes a sync's current row, here and to the other instances.
     pub fn sync_changed(&self, row: &org_syncs::Model) {
+        self.show_sync(row);
+        self.cluster.send(Note::Status {
+            organization_id: row.organization_id,
+            org_sync_id: row.id,
+        });
+    }
+
+    /// Publishes that a sync is gone, here and to the other instances.
+    pub fn sync_removed(&self, organization_id: i64, id: i64) {
+        self.show_removed(organization_id, id);
+        self.cluster.send(Note::Removed {
+            organization_id,
+            org_sync_id: id,
+        });
+    }
+
+    /// Publishes a sync's row on this instance only (another instance reported the change).
+    pub fn show_sync(&self, row: &org_syncs::Model) {
         self.publish(
             row.organization_id,
             StatusEvent::SyncChanged {
@@ -70,7 +99,8 @@ impl StatusBus {
         );
     }
 
-    pub fn sync_removed(&self, organization_id: i64, id: i64) {
+    /// Publishes on this instance only that a sync is gone.
+    pub fn show_removed(&self, organization_id: i64, id: i64) {
         self.publish(organization_id, StatusEvent::SyncRemoved { id });
     }
 }

@@ -26,4 +26,6 @@ pub use error::{ErrorClass, OAuthError, SalesforceError};
 pub use identity::Identity;
 pub use ids::is_record_id;
 pub use oauth::{AuthorizationStart, Grant, OAuthClient, Prompt};
-pub use session::{QueryPage, Session, TokenGeneration, TokenStore, TokenStoreError};
+pub use session::{
+    QueryPage, RefreshTurn, Session, StoredGrant, TokenGeneration, TokenStore, TokenStoreError,
+};

@@ -6,8 +6,12 @@
 //! Token handling: a call whose access token is refused (`401 INVALID_SESSION_ID`) triggers
 //! one refresh-token grant, then the call is retried once. Refreshes are single-flight: the
 //! first caller refreshes while the others wait on the same lock and then reuse the token it
-//! got (they notice by the generation number), so a burst of calls costs one refresh. The new
-//! access token is handed to the [`TokenStore`] before anyone uses it. A refused refresh marks
+//! got (they notice by the generation number), so a burst of calls costs one refresh. Other
+//! processes holding the same grant (instances on one database) take turns through the
+//! [`TokenStore`], and one that finds the grant refreshed by another uses the stored tokens
+//! instead of refreshing again. The new access token is handed to the [`TokenStore`] before
+//! anyone uses it; a save that finds the grant reset or removed ends the session, one that
+//! finds it refreshed by another process adopts what that process stored. A refused refresh marks
 //! the session dead: every later call fails fast with [`SalesforceError::Authentication`]
 //! until a new sign-in replaces the session.
 
@@ -29,9 +33,20 @@ use crate::{
 /// 18-character ids keep the URL far below Salesforce's 16,384-byte limit.
 const IDS_PER_QUERY: usize = 200;
 
-/// Persists what a refresh-token grant returned (encrypted, by the server).
+/// Persists what a refresh-token grant returned (encrypted, by the server), and keeps several
+/// processes holding the same grant (instances sharing one database) from refreshing it at
+/// once.
 #[async_trait::async_trait]
 pub trait TokenStore: Send + Sync {
+    /// Called before a refresh, under this session's single-flight lock. A store shared with
+    /// other processes waits here while another one refreshes the grant, and returns the
+    /// tokens it stored ([`RefreshTurn::AlreadyRefreshed`]) when they are newer than the ones
+    /// this session holds: the session then uses them and does not refresh. Every call that
+    /// returns `Ok` is followed by one [`TokenStore::end_refresh`].
+    async fn begin_refresh(&self) -> Result<RefreshTurn, TokenStoreError> {
+        Ok(RefreshTurn::Yours)
+    }
+
     /// The new access token and, when the connected app rotates refresh tokens, the new
     /// refresh token.
     async fn save_refreshed(
@@ -39,18 +54,45 @@ pub trait TokenStore: Send + Sync {
         access_token: &SecretString,
         rotated_refresh_token: Option<&SecretString>,
     ) -> Result<(), TokenStoreError>;
+
+    /// Ends the turn [`TokenStore::begin_refresh`] gave.
+    async fn end_refresh(&self) {}
+}
+
+/// Whose turn a refresh is.
+pub enum RefreshTurn {
+    /// Refresh: nobody else did since this session last read or wrote the store.
+    Yours,
+    /// Another process refreshed meanwhile: use these.
+    AlreadyRefreshed(StoredGrant),
+}
+
+/// The tokens of the grant as the store holds them.
+pub struct StoredGrant {
+    pub access_token: SecretString,
+    pub refresh_token: SecretString,
 }
 
 /// Why refreshed tokens were not saved.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum TokenStoreError {
     /// The stored grant is no longer the one this session refreshes (Reset Token or
     /// Disconnect happened meanwhile): the session is over.
     #[error("the stored Salesforce token was replaced or removed meanwhile")]
     Replaced,
+    /// Another process holding the same grant refreshed it first and stored its tokens (the
+    /// refresh token rotated): use those; the grant is alive.
+    #[error("another instance refreshed the Salesforce token first")]
+    Superseded(StoredGrant),
     /// The write failed (database unreachable...): worth trying again.
     #[error("{0}")]
     Failed(String),
+}
+
+impl std::fmt::Debug for StoredGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoredGrant(<redacted>)")
+    }
 }
 
 /// OAuth errors of a refresh that no retry fixes: only a new sign-in helps. Others
@@ -145,6 +187,12 @@ impl Session {
     /// The last API usage Salesforce reported, as (used, daily maximum).
     pub fn api_usage(&self) -> Option<(u64, u64)> {
         self.api_usage.lock().ok().and_then(|usage| *usage)
+    }
+
+    /// Whether the session is over: its refresh token was refused, or its grant was reset or
+    /// removed meanwhile. A new session from the stored token is needed.
+    pub async fn is_dead(&self) -> bool {
+        self.access.read().await.dead.is_some()
     }
 
     /// The current access token, for protocols this type does not speak itself (the
@@ -382,10 +430,11 @@ impl Session {
         }
     }
 
-    /// Refreshes the access token unless another caller already did since `seen_generation`.
+    /// Refreshes the access token unless another caller already did since `seen_generation`
+    /// (in this process, or in another one sharing the store).
     async fn refresh_after(&self, seen_generation: u64) -> Result<(), SalesforceError> {
         let _one_at_a_time = self.refreshing.lock().await;
-        let refresh_token = {
+        {
             let access = self.access.read().await;
             if let Some(reason) = &access.dead {
                 return Err(SalesforceError::Authentication(reason.clone()));
@@ -393,8 +442,36 @@ impl Session {
             if access.generation != seen_generation {
                 return Ok(());
             }
-            access.refresh_token.clone()
-        };
+        }
+        match self.store.begin_refresh().await {
+            Ok(RefreshTurn::Yours) => {}
+            Ok(RefreshTurn::AlreadyRefreshed(stored)) => {
+                self.store.end_refresh().await;
+                self.adopt(stored.access_token, Some(stored.refresh_token))
+                    .await;
+                tracing::info!(instance = %self.instance_url, "Salesforce access token refreshed by another instance");
+                return Ok(());
+            }
+            Err(TokenStoreError::Replaced) => return Err(self.end_replaced().await),
+            Err(TokenStoreError::Superseded(stored)) => {
+                self.adopt(stored.access_token, Some(stored.refresh_token))
+                    .await;
+                return Ok(());
+            }
+            // Without the store's turn, refresh anyway: a token nobody can save is still
+            // better than none, and the save below settles a race.
+            Err(TokenStoreError::Failed(error)) => {
+                tracing::warn!(%error, "cannot coordinate the token refresh with other instances")
+            }
+        }
+        let refreshed = self.refresh_and_save().await;
+        self.store.end_refresh().await;
+        refreshed
+    }
+
+    /// One refresh-token grant, saved to the store.
+    async fn refresh_and_save(&self) -> Result<(), SalesforceError> {
+        let refresh_token = self.access.read().await.refresh_token.clone();
         match self.oauth.refresh(&refresh_token).await {
             Ok(grant) => {
                 let saved = self
@@ -409,11 +486,16 @@ impl Session {
                         if let Err(error) = self.oauth.revoke(orphan).await {
                             tracing::warn!(%error, "could not revoke a refreshed token nobody stores");
                         }
-                        let reason =
-                            "the Salesforce connection was reset or disconnected meanwhile"
-                                .to_string();
-                        self.access.write().await.dead = Some(reason.clone());
-                        return Err(SalesforceError::Authentication(reason));
+                        return Err(self.end_replaced().await);
+                    }
+                    Err(TokenStoreError::Superseded(stored)) => {
+                        // Another instance refreshed the same grant first and its rotated
+                        // refresh token is the stored one: use what it stored. Ours is not
+                        // revoked: at Salesforce, revoking one refresh token of a grant can end
+                        // the other instance's tokens too.
+                        self.adopt(stored.access_token, Some(stored.refresh_token))
+                            .await;
+                        return Ok(());
                     }
                     // The grant is valid: keep using it (a rotated refresh token would be lost
                     // otherwise) and store it with the next refresh.
@@ -422,12 +504,7 @@ impl Session {
                         "the refreshed Salesforce token could not be saved; using it anyway"
                     ),
                 }
-                let mut access = self.access.write().await;
-                access.token = grant.access_token;
-                if let Some(rotated) = grant.refresh_token {
-                    access.refresh_token = rotated;
-                }
-                access.generation += 1;
+                self.adopt(grant.access_token, grant.refresh_token).await;
                 tracing::info!(instance = %self.instance_url, "Salesforce access token refreshed");
                 Ok(())
             }
@@ -448,6 +525,23 @@ impl Session {
                 "the access token could not be refreshed: {error}"
             )))),
         }
+    }
+
+    /// Uses a new access token (and refresh token, when it changed) from now on.
+    async fn adopt(&self, access_token: SecretString, refresh_token: Option<SecretString>) {
+        let mut access = self.access.write().await;
+        access.token = access_token;
+        if let Some(refresh_token) = refresh_token {
+            access.refresh_token = refresh_token;
+        }
+        access.generation += 1;
+    }
+
+    /// Marks the session dead because its stored grant was reset or removed.
+    async fn end_replaced(&self) -> SalesforceError {
+        let reason = "the Salesforce connection was reset or disconnected meanwhile".to_string();
+        self.access.write().await.dead = Some(reason.clone());
+        SalesforceError::Authentication(reason)
     }
 
     fn note_api_usage(&self, headers: &header::HeaderMap) {

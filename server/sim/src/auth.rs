@@ -40,9 +40,21 @@ struct RefreshToken {
     scope: String,
     issued: Instant,
     revoked: bool,
+    /// Used once under rotation: a new refresh token replaced it.
+    rotated_out: bool,
 }
 
-/// Why a refresh token cannot be used (unknown, revoked or expired).
+/// What a refresh issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refreshed {
+    pub access: String,
+    pub user_id: String,
+    pub scope: String,
+    /// The new refresh token (rotation on).
+    pub rotated: Option<String>,
+}
+
+/// Why a refresh token cannot be used (unknown, revoked, expired or rotated out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InvalidGrant;
 
@@ -67,6 +79,9 @@ pub struct Tokens {
     codes: HashMap<String, AuthCode>,
     access: HashMap<String, AccessToken>,
     refresh: HashMap<String, RefreshToken>,
+    /// Refresh-token rotation (a connected-app setting): each refresh issues a new refresh
+    /// token and the one used is dead from then on (its access tokens stay valid).
+    rotate_refresh: bool,
     rng: StdRng,
 }
 
@@ -79,6 +94,7 @@ impl Tokens {
             codes: HashMap::new(),
             access: HashMap::new(),
             refresh: HashMap::new(),
+            rotate_refresh: false,
             rng: StdRng::from_entropy(),
         }
     }
@@ -101,6 +117,15 @@ impl Tokens {
 
     pub fn refresh_ttl(&self) -> Option<Duration> {
         self.refresh_ttl
+    }
+
+    /// Turns refresh-token rotation on or off.
+    pub fn set_rotate_refresh(&mut self, rotate: bool) {
+        self.rotate_refresh = rotate;
+    }
+
+    pub fn rotates_refresh(&self) -> bool {
+        self.rotate_refresh
     }
 
     pub fn issue_code(&mut self, code: AuthCode) -> String {
@@ -133,6 +158,7 @@ impl Tokens {
                     scope: scope.to_string(),
                     issued: Instant::now(),
                     revoked: false,
+                    rotated_out: false,
                 },
             );
             value
@@ -156,23 +182,37 @@ impl Tokens {
         value
     }
 
-    /// A new access token for a refresh token: (access token, user id, scope).
-    pub fn refresh(
-        &mut self,
-        refresh_token: &str,
-    ) -> Result<(String, String, String), InvalidGrant> {
+    /// A new access token for a refresh token: (access token, user id, scope, and the new
+    /// refresh token when rotation is on).
+    pub fn refresh(&mut self, refresh_token: &str) -> Result<Refreshed, InvalidGrant> {
         let ttl = self.refresh_ttl;
+        let rotate = self.rotate_refresh;
         let entry = self.refresh.get_mut(refresh_token).ok_or(InvalidGrant)?;
         if ttl.is_some_and(|ttl| entry.issued.elapsed() >= ttl) {
             // Once found expired it stays dead, even if the lifetime is raised later.
             entry.revoked = true;
         }
-        if entry.revoked {
+        if entry.revoked || entry.rotated_out {
             return Err(InvalidGrant);
         }
         let (user_id, scope) = (entry.user_id.clone(), entry.scope.clone());
+        if rotate {
+            entry.rotated_out = true;
+            let (access, rotated) = self.issue(&user_id, &scope, true);
+            return Ok(Refreshed {
+                access,
+                user_id,
+                scope,
+                rotated,
+            });
+        }
         let access = self.issue_access(&user_id, Some(refresh_token.to_string()));
-        Ok((access, user_id, scope))
+        Ok(Refreshed {
+            access,
+            user_id,
+            scope,
+            rotated: None,
+        })
     }
 
     /// The user of a valid (known, unexpired, unrevoked) access token.
@@ -246,6 +286,20 @@ impl Tokens {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn under_rotation_a_refresh_token_works_once_and_hands_over_to_the_next() {
+        let mut tokens = Tokens::new("00D8d0000000001AAA", Duration::from_secs(60), None);
+        tokens.set_rotate_refresh(true);
+        let (_, first) = tokens.issue("005x", "api refresh_token", true);
+        let first = first.expect("refresh token");
+        let refreshed = tokens.refresh(&first).expect("first use");
+        let second = refreshed.rotated.expect("a new refresh token");
+        assert_ne!(second, first);
+        assert_eq!(tokens.user_of(&refreshed.access).as_deref(), Some("005x"));
+        assert_eq!(tokens.refresh(&first), Err(InvalidGrant), "used up");
+        assert!(tokens.refresh(&second).is_ok());
+    }
 
     #[test]
     fn revoking_a_refresh_token_kills_its_access_tokens() {

@@ -109,9 +109,13 @@ fn stamp_param(params: &HashMap<String, String>) -> Result<Option<DateTime<Utc>>
 
 async fn get_org(State(state): State<AppState>) -> Json<Value> {
     let settings = state.org.settings();
-    let (access_ttl, refresh_ttl) = {
+    let (access_ttl, refresh_ttl, rotate) = {
         let tokens = state.org.tokens();
-        (tokens.access_ttl(), tokens.refresh_ttl())
+        (
+            tokens.access_ttl(),
+            tokens.refresh_ttl(),
+            tokens.rotates_refresh(),
+        )
     };
     Json(json!({
         "org_id": state.org.org_id,
@@ -121,6 +125,7 @@ async fn get_org(State(state): State<AppState>) -> Json<Value> {
         "api_usage": settings.api_usage,
         "access_token_ttl_secs": access_ttl.as_secs(),
         "refresh_token_ttl_secs": refresh_ttl.map(|ttl| ttl.as_secs()),
+        "rotate_refresh_tokens": rotate,
         "client_id": state.org.config.client_id,
         "users": state.org.users.iter().map(|u| json!({"id": u.id, "username": u.username, "password": u.password})).collect::<Vec<_>>(),
         "event_tip": state.org.events.tip(),
@@ -141,6 +146,8 @@ struct OrgPatch {
     /// tokens already issued); `null` = until revoked, absent = unchanged.
     #[serde(default, deserialize_with = "present")]
     refresh_token_ttl_secs: Option<Option<u64>>,
+    /// Refresh-token rotation: each refresh returns a new refresh token and ends the old one.
+    rotate_refresh_tokens: Option<bool>,
 }
 
 /// Tells an explicit `null` (`Some(None)`) from an absent field (`None`, via `default`).
@@ -185,6 +192,9 @@ async fn patch_org(
             .org
             .tokens()
             .set_refresh_ttl(ttl.map(std::time::Duration::from_secs));
+    }
+    if let Some(rotate) = patch.rotate_refresh_tokens {
+        state.org.tokens().set_rotate_refresh(rotate);
     }
     state.org.update_settings(|settings| {
         if let Some(edition) = patch.edition {

@@ -525,14 +525,21 @@ fn token_inner(
                 .map(String::as_str)
                 .unwrap_or_default();
             let result = state.org.tokens().refresh(refresh);
-            let (access, user_id, scope) = result
+            let refreshed = result
                 .map_err(|_| OAuthError::new("invalid_grant", "expired access/refresh token"))?;
             let user = state
                 .org
-                .user(&user_id)
+                .user(&refreshed.user_id)
                 .cloned()
                 .ok_or_else(|| OAuthError::new("inactive_user", "user is inactive"))?;
-            Ok(token_response(state, headers, &user, access, None, &scope))
+            Ok(token_response(
+                state,
+                headers,
+                &user,
+                refreshed.access,
+                refreshed.rotated,
+                &refreshed.scope,
+            ))
         }
         _ => {
             if secret_ok.is_none() {

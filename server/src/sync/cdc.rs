@@ -61,7 +61,7 @@ impl Ingest for Cdc {
                     replay_id,
                     "CDC replay id past retention; catching up by REST"
                 );
-                store::org_syncs::reset_replay_id(&deps.db, row.id).await?;
+                store::org_syncs::reset_replay_id(&deps.db, deps.fence(), row.id).await?;
                 self.client = None;
                 return Ok(RoundReport {
                     records: caught_up,
@@ -120,7 +120,7 @@ impl Cdc {
                     replay_id,
                     "CDC replay id past retention; catching up by REST"
                 );
-                store::org_syncs::reset_replay_id(&deps.db, row.id).await?;
+                store::org_syncs::reset_replay_id(&deps.db, deps.fence(), row.id).await?;
                 client = StreamingClient::new(session.clone(), channel, ReplayFrom::Tip);
                 client.subscribe().await?;
                 false
@@ -186,6 +186,7 @@ async fn apply_events(
     }
     mirror::apply_batch(
         &deps.db,
+        deps.fence(),
         row.id,
         &batch,
         Some(&Cursor::ReplayId(last.to_string())),

@@ -25,6 +25,11 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// A fenced write found the sync's lease held by another instance.
+    pub fn is_lease_lost(&self) -> bool {
+        matches!(self, SyncError::Store(store::StoreError::LeaseLost(_)))
+    }
+
     pub fn kind(&self) -> FailureKind {
         let class = match self {
             SyncError::NotConfigured => return FailureKind::Fatal,

@@ -26,6 +26,7 @@ mod worker;
 use std::{sync::Arc, time::Duration};
 
 use sea_orm::DatabaseConnection;
+use store::leases::{Fence, Lease};
 
 pub use breaker::BreakerPolicy;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
@@ -45,6 +46,9 @@ pub struct EngineSettings {
     pub breaker: BreakerPolicy,
     /// How long a CDC worker waits before trying again after a transient failure.
     pub cdc_retry: Duration,
+    /// How long an instance owns an Org Sync without renewing its lease (renewed every third
+    /// of it); a sync whose instance died is taken over about this long after.
+    pub lease: Duration,
 }
 
 impl Default for EngineSettings {
@@ -54,6 +58,7 @@ impl Default for EngineSettings {
             overlap: Duration::from_secs(5 * 60),
             breaker: BreakerPolicy::default(),
             cdc_retry: Duration::from_secs(10),
+            lease: Duration::from_secs(30),
         }
     }
 }
@@ -67,4 +72,23 @@ pub struct EngineDeps {
     pub bus: StatusBus,
     pub clock: SharedClock,
     pub settings: EngineSettings,
+    /// The lease a worker holds on its Org Sync, set by the supervisor in the worker's own copy;
+    /// every write of the worker is fenced with it, so a worker whose lease was taken over
+    /// cannot write again.
+    pub lease: Option<Arc<Lease>>,
+}
+
+impl EngineDeps {
+    /// The condition of this worker's writes: its lease (unfenced outside a worker).
+    pub fn fence(&self) -> Fence<'_> {
+        match &self.lease {
+            Some(lease) => Fence::Lease(lease),
+            None => Fence::Unfenced,
+        }
+    }
+
+    /// The lease time as a `TimeDelta`.
+    pub fn lease_time(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::from_std(self.settings.lease).unwrap_or(chrono::TimeDelta::seconds(30))
+    }
 }

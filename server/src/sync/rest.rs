@@ -109,7 +109,7 @@ pub async fn catch_up(
         // the store and Salesforce work side by side. A failed write drops the page read
         // ahead; the next round reads it again from the committed watermark.
         let write = async {
-            mirror::apply_batch(&deps.db, row.id, &batch, cursor.as_ref()).await?;
+            mirror::apply_batch(&deps.db, deps.fence(), row.id, &batch, cursor.as_ref()).await?;
             if backfill {
                 let so_far = applied.saturating_add(batch.len() as u64);
                 let so_far = i64::try_from(so_far).unwrap_or(i64::MAX);
@@ -158,7 +158,7 @@ async fn progress(
     org_sync_id: i64,
     progress: Option<(i64, i64)>,
 ) -> Result<(), SyncError> {
-    store::org_syncs::set_backfill_progress(&deps.db, org_sync_id, progress).await?;
+    store::org_syncs::set_backfill_progress(&deps.db, deps.fence(), org_sync_id, progress).await?;
     if let Some(row) = store::org_syncs::find_by_id(&deps.db, org_sync_id).await? {
         deps.bus.sync_changed(&row);
     }

@@ -2,14 +2,14 @@
 //! interval, a retry delay, or the circuit's cool-down), runs it with the organization's
 //! Salesforce session, and records the outcome: health to the store, then the status bus,
 //! and a run in the history. A fatal error (authentication, configuration, no connection)
-//! ends the worker in Error: the supervisor restarts it when the admin changes something.
+//! ends the worker in Error: the supervisor restarts it when the admin changes something. A
+//! write refused because the sync's lease moved to another instance ends it at once.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use salesforce::Session;
 use store::{entities::org_syncs, org_syncs::SyncMethod, sync_runs};
-use tokio_util::sync::CancellationToken;
 
 use super::{
     EngineDeps,
@@ -44,21 +44,26 @@ pub trait Ingest: Send {
     fn next_round(&self, deps: &EngineDeps, now: DateTime<Utc>, succeeded: bool) -> DateTime<Utc>;
 }
 
-/// Runs the worker of `org_sync_id` until `cancel` fires or a fatal error stops it.
-pub async fn run(deps: EngineDeps, org_sync_id: i64, cancel: CancellationToken) {
-    tokio::select! {
-        () = cancel.cancelled() => {}
-        () = run_rounds(&deps, org_sync_id) => {}
-    }
+/// Why a worker stopped on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Not enabled (or gone, or unreadable) when the worker started.
+    NotEnabled,
+    /// A fatal error: the sync is in Error until its configuration or connection changes.
+    Fatal,
+    /// Another instance holds the sync's lease now: nothing more may be written.
+    LeaseLost,
 }
 
-async fn run_rounds(deps: &EngineDeps, org_sync_id: i64) {
+/// Runs the rounds of `org_sync_id` until one of them stops the worker (see [`Stopped`]).
+/// The caller cancels it by dropping it (a write in flight is rolled back).
+pub async fn run_rounds(deps: &EngineDeps, org_sync_id: i64) -> Stopped {
     let row = match store::org_syncs::find_by_id(&deps.db, org_sync_id).await {
         Ok(Some(row)) if row.enabled => row,
-        Ok(_) => return,
+        Ok(_) => return Stopped::NotEnabled,
         Err(error) => {
             tracing::error!(%error, org_sync_id, "cannot read the Org Sync; its worker stops");
-            return;
+            return Stopped::NotEnabled;
         }
     };
     let mut health = SyncHealth::from_row(&row, deps.settings.breaker);
@@ -88,25 +93,30 @@ async fn run_rounds(deps: &EngineDeps, org_sync_id: i64) {
         match outcome {
             Ok(report) => {
                 health.succeeded(now);
-                save(deps, row.id, &health).await;
+                if let Err(stopped) = save(deps, row.id, &health).await {
+                    return stopped;
+                }
                 if report.worth_recording {
                     record_run(deps, row.id, started, now, Ok(report.records)).await;
                 }
                 next_round = ingest.next_round(deps, now, true);
             }
+            Err(error) if error.is_lease_lost() => return Stopped::LeaseLost,
             Err(error) => {
                 let kind = error.kind();
                 let message = error.message();
                 tracing::warn!(org_sync_id, ?kind, error = %message, "sync round failed");
                 health.failed(now, kind, message.clone());
-                save(deps, row.id, &health).await;
+                if let Err(stopped) = save(deps, row.id, &health).await {
+                    return stopped;
+                }
                 record_run(deps, row.id, started, now, Err(message)).await;
                 if kind == FailureKind::Fatal {
                     tracing::warn!(
                         org_sync_id,
                         "sync stopped in Error until its configuration or connection changes"
                     );
-                    return;
+                    return Stopped::Fatal;
                 }
                 next_round = ingest.next_round(deps, now, false);
             }
@@ -120,13 +130,18 @@ async fn session(deps: &EngineDeps, organization_id: i64) -> Result<Arc<Session>
 }
 
 /// Writes the health, then tells the status bus. A write refused because the sync was
-/// disabled meanwhile publishes the stored row as it is.
-async fn save(deps: &EngineDeps, org_sync_id: i64, health: &SyncHealth) {
-    match store::org_syncs::save_health(&deps.db, org_sync_id, &health.to_store()).await {
+/// disabled meanwhile publishes the stored row as it is; one refused because the lease was
+/// lost stops the worker (`Err`).
+async fn save(deps: &EngineDeps, org_sync_id: i64, health: &SyncHealth) -> Result<(), Stopped> {
+    match store::org_syncs::save_health(&deps.db, deps.fence(), org_sync_id, &health.to_store())
+        .await
+    {
         Ok(Some(row)) => deps.bus.sync_changed(&row),
         Ok(None) => {}
+        Err(store::StoreError::LeaseLost(_)) => return Err(Stopped::LeaseLost),
         Err(error) => tracing::error!(%error, org_sync_id, "cannot record the sync's status"),
     }
+    Ok(())
 }
 
 async fn record_run(

@@ -9,6 +9,7 @@ pub mod campaign_records;
 pub mod campaigns;
 pub mod data_source_links;
 pub mod data_sources;
+pub mod leases;
 pub mod oauth_tokens;
 pub mod org_syncs;
 pub mod organizations;
@@ -26,6 +27,7 @@ pub mod prelude {
     pub use super::campaigns::Entity as Campaigns;
     pub use super::data_source_links::Entity as DataSourceLinks;
     pub use super::data_sources::Entity as DataSources;
+    pub use super::leases::Entity as Leases;
     pub use super::oauth_tokens::Entity as OauthTokens;
     pub use super::org_syncs::Entity as OrgSyncs;
     pub use super::organizations::Entity as Organizations;

@@ -25,6 +25,10 @@ pub enum StoreError {
     /// A column holds data the store cannot read, such as invalid JSON.
     #[error("corrupt data: {0}")]
     Corrupt(String),
+    /// A fenced write was refused: the lease it was made under (named here) is held by
+    /// another instance now, or was released. The work it covers must stop.
+    #[error("the lease {0} is no longer held by this instance")]
+    LeaseLost(String),
     /// The SQLite database file cannot be created or made private to its owner.
     #[error("cannot create or protect the database file {path}: {source}")]
     File {

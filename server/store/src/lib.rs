@@ -20,7 +20,9 @@ pub mod data_sources;
 pub mod entities;
 mod error;
 pub mod first_run;
+pub mod leases;
 pub mod mirror;
+pub mod notify;
 pub mod oauth_tokens;
 pub mod org_syncs;
 pub mod organizations;
@@ -126,10 +128,40 @@ pub(crate) async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transa
 ///
 /// Returns [`StoreError::Db`] if a migration fails; each migration runs in a transaction, so a
 /// failed one leaves the schema as it was before it.
+///
+/// On PostgreSQL, instances starting together take turns (a session-level advisory lock held
+/// on a connection of its own): the first migrates, the others then find nothing to do.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
-    Migrator::up(db, None).await?;
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        Migrator::up(db, None).await?;
+        return Ok(());
+    }
+    let mut turn = db
+        .get_postgres_connection_pool()
+        .acquire()
+        .await
+        .map_err(notify::sqlx_error)?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *turn)
+        .await
+        .map_err(notify::sqlx_error)?;
+    let migrated = Migrator::up(db, None).await;
+    if let Err(error) = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *turn)
+        .await
+    {
+        // Closing the connection ends the lock too.
+        tracing::warn!(%error, "cannot release the migration lock; closing its connection");
+        turn.close().await.ok();
+    }
+    migrated?;
     Ok(())
 }
+
+/// The advisory lock key instances take turns on to migrate ("orgsync" in ASCII).
+const MIGRATION_LOCK: i64 = 0x006f_7267_7379_6e63;
 
 /// The SQLite URL for the database file `orgsync.db` inside `data_dir` ([`connect`] creates it).
 ///
@@ -147,6 +179,14 @@ pub fn sqlite_url_for(data_dir: &Path) -> String {
         }
     }
     format!("sqlite://{encoded}")
+}
+
+/// The database file a `sqlite:` URL opens; `None` for PostgreSQL or an in-memory database.
+pub fn sqlite_file(url: &str) -> Result<Option<PathBuf>, StoreError> {
+    Ok(match sqlite_target(url)? {
+        Some(SqliteTarget::File { path, .. }) => Some(path),
+        _ => None,
+    })
 }
 
 /// Where a `sqlite:` URL keeps its database, as sqlx reads it.

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Statement, TransactionSession, TransactionTrait,
+    QueryTrait, Statement, TransactionSession, TransactionTrait,
     sea_query::{Alias, Expr, ExprTrait, OnConflict},
 };
 use serde_json::{Map, Value};
@@ -21,6 +21,7 @@ use crate::{
         sf_records::{self, Column, Entity},
     },
     error::parse_json,
+    leases::Fence,
 };
 
 /// Ids per `IN (…)` list when SQLite reads the stored rows of a batch.
@@ -124,9 +125,11 @@ impl RowState {
 /// rows of the batch. The transaction first takes the Org Sync's row lock (the SQLite write lock), so concurrent
 /// batches of one Org Sync run one after the other. Returns [`StoreError::NotFound`] if the Org
 /// Sync does not exist and [`StoreError::Corrupt`] if a stored row's fields are not a JSON
-/// object; nothing is written then.
+/// object; nothing is written then. A [`Fence::Lease`] is checked in the same transaction,
+/// before anything is written: [`StoreError::LeaseLost`] when another instance holds it now.
 pub async fn apply_batch<C>(
     db: &C,
+    fence: Fence<'_>,
     org_sync_id: i64,
     records: &[MirrorRecord],
     cursor: Option<&Cursor>,
@@ -141,10 +144,19 @@ where
             Expr::col(org_syncs::Column::Watermark),
         )
         .filter(org_syncs::Column::Id.eq(org_sync_id))
+        .apply_if(fence.condition(), QueryFilter::filter)
         .exec(&txn)
         .await?;
     if locked.rows_affected == 0 {
-        return Err(StoreError::NotFound("org sync"));
+        let exists = org_syncs::Entity::find_by_id(org_sync_id)
+            .one(&txn)
+            .await?
+            .is_some();
+        return Err(if exists {
+            fence.lost()
+        } else {
+            StoreError::NotFound("org sync")
+        });
     }
 
     // The batch's records per sf_id, in order of first appearance, each group in batch order.

@@ -7,13 +7,14 @@
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait,
     sea_query::{Expr, SimpleExpr},
 };
 
 use crate::{
     StoreError,
     entities::org_syncs::{self, Column, Entity},
+    leases::Fence,
 };
 
 pub use crate::entities::org_syncs::{Model, SfObject, SyncMethod, SyncStatus};
@@ -199,13 +200,15 @@ pub async fn remove(
 ///
 /// Nothing is written while the Org Sync is disabled: a worker finishing after the administrator
 /// disabled the sync must not turn its `paused` status back into `active` or `error`. The
-/// returned model then shows the row as it is.
+/// returned model then shows the row as it is. Nor is anything written when `fence` is a lease
+/// that is no longer held ([`StoreError::LeaseLost`]).
 pub async fn save_health(
     db: &impl ConnectionTrait,
+    fence: Fence<'_>,
     id: i64,
     health: &Health,
 ) -> Result<Option<Model>, StoreError> {
-    Entity::update_many()
+    let updated = Entity::update_many()
         .col_expr(Column::Status, Expr::value(health.status.as_str()))
         .col_expr(
             Column::ConsecutiveFailures,
@@ -224,15 +227,34 @@ pub async fn save_health(
         .col_expr(Column::UpdatedAt, Expr::value(crate::now()))
         .filter(Column::Id.eq(id))
         .filter(Column::Enabled.eq(true))
+        .apply_if(fence.condition(), QueryFilter::filter)
         .exec(db)
         .await?;
+    if updated.rows_affected == 0 && !holds(db, fence).await? {
+        return Err(fence.lost());
+    }
     find_by_id(db, id).await
 }
 
+/// Whether `fence` still lets its holder write (always, unfenced).
+async fn holds(db: &impl ConnectionTrait, fence: Fence<'_>) -> Result<bool, StoreError> {
+    match fence {
+        Fence::Unfenced => Ok(true),
+        Fence::Lease(lease) => Ok(
+            crate::entities::leases::Entity::find_by_id(lease.name.clone())
+                .one(db)
+                .await?
+                .is_some_and(|row| row.holder == lease.holder),
+        ),
+    }
+}
+
 /// Records the progress of a first backfill as `(records fetched, total expected)`, or clears
-/// it with `None` when the backfill ends. Returns whether the Org Sync exists.
+/// it with `None` when the backfill ends. Returns whether the Org Sync exists;
+/// [`StoreError::LeaseLost`] when `fence` is a lease no longer held.
 pub async fn set_backfill_progress(
     db: &impl ConnectionTrait,
+    fence: Fence<'_>,
     id: i64,
     progress: Option<(i64, i64)>,
 ) -> Result<bool, StoreError> {
@@ -242,20 +264,44 @@ pub async fn set_backfill_progress(
         .col_expr(Column::BackfillTotal, Expr::value(total))
         .col_expr(Column::UpdatedAt, Expr::value(crate::now()))
         .filter(Column::Id.eq(id))
+        .apply_if(fence.condition(), QueryFilter::filter)
         .exec(db)
         .await?;
-    Ok(updated.rows_affected > 0)
+    fenced_outcome(db, fence, updated.rows_affected).await
 }
 
 /// Forgets the CDC replay id only (it went past Salesforce's retention): the next
 /// subscription starts from the tip and a REST catch-up from the watermark covers the rest.
-/// Returns whether the Org Sync exists.
-pub async fn reset_replay_id(db: &impl ConnectionTrait, id: i64) -> Result<bool, StoreError> {
+/// Returns whether the Org Sync exists; [`StoreError::LeaseLost`] when `fence` is a lease no
+/// longer held.
+pub async fn reset_replay_id(
+    db: &impl ConnectionTrait,
+    fence: Fence<'_>,
+    id: i64,
+) -> Result<bool, StoreError> {
     let updated = Entity::update_many()
         .col_expr(Column::ReplayId, Expr::value(Option::<String>::None))
         .col_expr(Column::UpdatedAt, Expr::value(crate::now()))
         .filter(Column::Id.eq(id))
+        .apply_if(fence.condition(), QueryFilter::filter)
         .exec(db)
         .await?;
-    Ok(updated.rows_affected > 0)
+    fenced_outcome(db, fence, updated.rows_affected).await
+}
+
+/// `Ok(true)` when a fenced write changed its row; when it changed nothing, the lease was lost
+/// ([`StoreError::LeaseLost`]) or the row is gone (`Ok(false)`).
+async fn fenced_outcome(
+    db: &impl ConnectionTrait,
+    fence: Fence<'_>,
+    rows_affected: u64,
+) -> Result<bool, StoreError> {
+    if rows_affected > 0 {
+        return Ok(true);
+    }
+    if holds(db, fence).await? {
+        Ok(false)
+    } else {
+        Err(fence.lost())
+    }
 }

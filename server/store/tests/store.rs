@@ -15,6 +15,7 @@ use store::{
         campaign_records, data_source_links, data_sources, oauth_tokens, org_syncs,
         organizations as org_entity, salesforce_accounts, sf_records, sync_runs,
     },
+    leases::Fence,
     oauth_tokens as tokens,
     org_syncs::{SfObject, SyncMethod, SyncStatus},
     organizations, salesforce_connection as connection, sessions,
@@ -25,7 +26,7 @@ use store::{
 use common::{on_both_backends, org, with_database};
 
 /// Every table the migrations create.
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "organizations",
     "users",
     "sessions",
@@ -40,6 +41,7 @@ const TABLES: [&str; 14] = [
     "campaign_records",
     "sync_runs",
     "call_activities",
+    "leases",
 ];
 
 async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {
@@ -1554,7 +1556,7 @@ async fn disconnect_and_set_up_succeed_while_a_sync_writes_the_mirror() {
                             fields: serde_json::Map::new(),
                         })
                         .collect();
-                    store::mirror::apply_batch(&db, contact.id, &records, None)
+                    store::mirror::apply_batch(&db, Fence::Unfenced, contact.id, &records, None)
                         .await
                         .expect("a mirror page");
                 }

@@ -10,6 +10,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use serde_json::{Map, Value, json};
 use store::{
     StoreError,
+    leases::Fence,
     mirror::{self, ApplyStats, Cursor, MirrorRecord},
     org_syncs::{self, Health, SfObject, SyncMethod, SyncSettings, SyncStatus},
     sync_runs::{self, RunOutcome, RunState},
@@ -321,7 +322,7 @@ async fn save_settings_sets_method_channel_interval_and_status() {
             SyncStatus::CircuitOpen,
             SyncStatus::Active,
         ] {
-            org_syncs::save_health(&db, lead.id, &health(status, 1))
+            org_syncs::save_health(&db, Fence::Unfenced, lead.id, &health(status, 1))
                 .await
                 .expect("save health");
             let saved = save(
@@ -336,7 +337,7 @@ async fn save_settings_sets_method_channel_interval_and_status() {
         }
 
         // Disabling pauses, whatever the status was; enabling again activates.
-        org_syncs::save_health(&db, lead.id, &health(SyncStatus::Error, 2))
+        org_syncs::save_health(&db, Fence::Unfenced, lead.id, &health(SyncStatus::Error, 2))
             .await
             .expect("save health");
         let saved = save(
@@ -385,10 +386,15 @@ async fn save_health_writes_only_while_the_org_sync_is_enabled() {
         let contact = sync(&db, acme.id, SfObject::Contact).await;
 
         // Disabled: nothing is written, the current row comes back.
-        let returned = org_syncs::save_health(&db, contact.id, &health(SyncStatus::Error, 3))
-            .await
-            .expect("save health")
-            .expect("present");
+        let returned = org_syncs::save_health(
+            &db,
+            Fence::Unfenced,
+            contact.id,
+            &health(SyncStatus::Error, 3),
+        )
+        .await
+        .expect("save health")
+        .expect("present");
         assert_eq!(returned, contact);
 
         save(
@@ -408,7 +414,7 @@ async fn save_health_writes_only_while_the_org_sync_is_enabled() {
             circuit_opened_at: Some(opened),
             last_sync_at: None,
         };
-        let returned = org_syncs::save_health(&db, contact.id, &written)
+        let returned = org_syncs::save_health(&db, Fence::Unfenced, contact.id, &written)
             .await
             .expect("save health")
             .expect("present");
@@ -441,16 +447,26 @@ async fn save_health_writes_only_while_the_org_sync_is_enabled() {
         )
         .await;
         assert_eq!(paused.status, SyncStatus::Paused);
-        let returned = org_syncs::save_health(&db, contact.id, &health(SyncStatus::Active, 0))
-            .await
-            .expect("save health")
-            .expect("present");
+        let returned = org_syncs::save_health(
+            &db,
+            Fence::Unfenced,
+            contact.id,
+            &health(SyncStatus::Active, 0),
+        )
+        .await
+        .expect("save health")
+        .expect("present");
         assert_eq!(returned, paused);
 
         assert_eq!(
-            org_syncs::save_health(&db, contact.id + 1000, &health(SyncStatus::Active, 0))
-                .await
-                .expect("save health"),
+            org_syncs::save_health(
+                &db,
+                Fence::Unfenced,
+                contact.id + 1000,
+                &health(SyncStatus::Active, 0)
+            )
+            .await
+            .expect("save health"),
             None
         );
     })
@@ -464,9 +480,14 @@ async fn backfill_progress_is_recorded_and_the_cursor_can_be_reset() {
         let contact = sync(&db, acme.id, SfObject::Contact).await;
 
         assert!(
-            org_syncs::set_backfill_progress(&db, contact.id, Some((2_000, 10_000)))
-                .await
-                .expect("progress")
+            org_syncs::set_backfill_progress(
+                &db,
+                Fence::Unfenced,
+                contact.id,
+                Some((2_000, 10_000))
+            )
+            .await
+            .expect("progress")
         );
         let found = org_syncs::find_by_id(&db, contact.id)
             .await
@@ -477,7 +498,7 @@ async fn backfill_progress_is_recorded_and_the_cursor_can_be_reset() {
             (Some(2_000), Some(10_000))
         );
         assert!(
-            org_syncs::set_backfill_progress(&db, contact.id, None)
+            org_syncs::set_backfill_progress(&db, Fence::Unfenced, contact.id, None)
                 .await
                 .expect("progress")
         );
@@ -487,23 +508,40 @@ async fn backfill_progress_is_recorded_and_the_cursor_can_be_reset() {
             .expect("present");
         assert_eq!((found.backfill_records, found.backfill_total), (None, None));
         assert!(
-            !org_syncs::set_backfill_progress(&db, contact.id + 1000, Some((1, 1)))
-                .await
-                .expect("progress")
+            !org_syncs::set_backfill_progress(
+                &db,
+                Fence::Unfenced,
+                contact.id + 1000,
+                Some((1, 1))
+            )
+            .await
+            .expect("progress")
         );
 
-        mirror::apply_batch(&db, contact.id, &[], Some(&Cursor::Watermark(stamp(5))))
-            .await
-            .expect("write a watermark");
-        mirror::apply_batch(&db, contact.id, &[], Some(&Cursor::ReplayId("42".into())))
-            .await
-            .expect("write a replay id");
+        mirror::apply_batch(
+            &db,
+            Fence::Unfenced,
+            contact.id,
+            &[],
+            Some(&Cursor::Watermark(stamp(5))),
+        )
+        .await
+        .expect("write a watermark");
+        mirror::apply_batch(
+            &db,
+            Fence::Unfenced,
+            contact.id,
+            &[],
+            Some(&Cursor::ReplayId("42".into())),
+        )
+        .await
+        .expect("write a replay id");
         assert_eq!(
             mirror::cursor(&db, contact.id).await.expect("cursor"),
             (Some(stamp(5)), Some("42".to_owned()))
         );
         assert!(
-            org_syncs::reset_replay_id(&db, contact.id)
+            org_syncs::reset_replay_id(&db, Fence::Unfenced, contact.id)
                 .await
                 .expect("reset")
         );
@@ -513,7 +551,7 @@ async fn backfill_progress_is_recorded_and_the_cursor_can_be_reset() {
             "only the replay id is forgotten; the REST catch-up resumes from the watermark"
         );
         assert!(
-            !org_syncs::reset_replay_id(&db, contact.id + 1000)
+            !org_syncs::reset_replay_id(&db, Fence::Unfenced, contact.id + 1000)
                 .await
                 .expect("reset")
         );
@@ -538,6 +576,7 @@ async fn apply_batch_inserts_new_records_and_applies_every_later_read_that_chang
 
         let applied = mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[
                 record("003B", 10, json!({"Phone": "2"}), false),
@@ -563,6 +602,7 @@ async fn apply_batch_inserts_new_records_and_applies_every_later_read_that_chang
         // A later read wins whatever its stamp: an older stamp is a late commit.
         let applied = mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[
                 record("003A", 11, json!({"Phone": "1b"}), false),
@@ -589,6 +629,7 @@ async fn apply_batch_inserts_new_records_and_applies_every_later_read_that_chang
         // A new stamp with the same content is still applied (the stamp moves on).
         let applied = mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[record("003B", 20, json!({"Phone": "late"}), false)],
             None,
@@ -613,6 +654,7 @@ async fn apply_batch_applies_a_same_stamp_change_only_when_its_content_differs()
         let contact = sync(&db, acme.id, SfObject::Contact).await;
         mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[record(
                 "003A",
@@ -627,10 +669,15 @@ async fn apply_batch_applies_a_same_stamp_change_only_when_its_content_differs()
 
         // Same stamp, same content (also as a subset of the fields): unchanged.
         for fields in [json!({"Phone": "1", "Email": "a@x"}), json!({"Phone": "1"})] {
-            let applied =
-                mirror::apply_batch(&db, contact.id, &[record("003A", 10, fields, false)], None)
-                    .await
-                    .expect("re-apply");
+            let applied = mirror::apply_batch(
+                &db,
+                Fence::Unfenced,
+                contact.id,
+                &[record("003A", 10, fields, false)],
+                None,
+            )
+            .await
+            .expect("re-apply");
             assert_eq!(applied, stats(0, 0, 1));
         }
         assert_eq!(stored(&db, contact.id, "003A").await.applied_count, 1);
@@ -638,6 +685,7 @@ async fn apply_batch_applies_a_same_stamp_change_only_when_its_content_differs()
         // Same stamp, a second change in the same second: applied.
         let applied = mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[record("003A", 10, json!({"Phone": "2"}), false)],
             None,
@@ -652,6 +700,7 @@ async fn apply_batch_applies_a_same_stamp_change_only_when_its_content_differs()
         // Same stamp, only the deleted flag differs: applied.
         let applied = mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[record("003A", 10, json!({}), true)],
             None,
@@ -673,6 +722,7 @@ async fn apply_batch_merges_fields_and_keeps_deleted_records() {
         let contact = sync(&db, acme.id, SfObject::Contact).await;
         mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[
                 record(
@@ -692,6 +742,7 @@ async fn apply_batch_merges_fields_and_keeps_deleted_records() {
         // an explicit null is a value like any other.
         mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[record(
                 "003A",
@@ -713,6 +764,7 @@ async fn apply_batch_merges_fields_and_keeps_deleted_records() {
         // still see it. An undelete brings it back.
         let applied = mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[record("003B", 12, json!({}), true)],
             None,
@@ -729,6 +781,7 @@ async fn apply_batch_merges_fields_and_keeps_deleted_records() {
         // A record first seen as deleted is stored as deleted.
         mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[record("003C", 12, json!({}), true)],
             None,
@@ -740,6 +793,7 @@ async fn apply_batch_merges_fields_and_keeps_deleted_records() {
 
         mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[record("003B", 13, json!({"Phone": "3"}), false)],
             None,
@@ -761,6 +815,7 @@ async fn apply_batch_resolves_duplicates_within_a_batch() {
         let contact = sync(&db, acme.id, SfObject::Contact).await;
         mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[record(
                 "003OLD",
@@ -775,6 +830,7 @@ async fn apply_batch_resolves_duplicates_within_a_batch() {
 
         let applied = mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[
                 // New record, four reads: the last one wins, earlier ones' other fields are
@@ -824,6 +880,7 @@ async fn apply_batch_writes_the_cursor_with_the_records() {
 
         mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[record("003A", 10, json!({"Phone": "1"}), false)],
             Some(&Cursor::Watermark(stamp(10))),
@@ -837,6 +894,7 @@ async fn apply_batch_writes_the_cursor_with_the_records() {
         // No cursor: the stored one stays.
         mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[record("003B", 11, json!({"Phone": "2"}), false)],
             None,
@@ -849,6 +907,7 @@ async fn apply_batch_writes_the_cursor_with_the_records() {
         );
         mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             lead.id,
             &[record("00QA", 11, json!({"Phone": "2"}), false)],
             Some(&Cursor::ReplayId("0000123".into())),
@@ -875,6 +934,7 @@ async fn a_failing_batch_writes_neither_records_nor_cursor() {
         let contact = sync(&db, acme.id, SfObject::Contact).await;
         mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[record("003A", 10, json!({"Phone": "1"}), false)],
             Some(&Cursor::Watermark(stamp(10))),
@@ -887,6 +947,7 @@ async fn a_failing_batch_writes_neither_records_nor_cursor() {
         let missing = contact.id + 1000;
         let err = mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             missing,
             &[record("003X", 11, json!({"Phone": "x"}), false)],
             Some(&Cursor::Watermark(stamp(11))),
@@ -907,6 +968,7 @@ async fn a_failing_batch_writes_neither_records_nor_cursor() {
         .await;
         let err = mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[
                 record("003A", 11, json!({"Phone": "1b"}), false),
@@ -934,6 +996,7 @@ async fn a_failing_batch_writes_neither_records_nor_cursor() {
         .await;
         let err = mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[
                 record("003A", 12, json!({"Phone": "1c"}), false),
@@ -955,6 +1018,7 @@ async fn a_failing_batch_writes_neither_records_nor_cursor() {
         // refused record.
         let applied = mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &[
                 record("003A", 12, json!({"Phone": "1c"}), false),
@@ -1004,6 +1068,7 @@ async fn apply_batch_handles_5000_records_in_one_batch() {
         let records = many("003", 5_000, 10);
         let applied = mirror::apply_batch(
             &db,
+            Fence::Unfenced,
             contact.id,
             &records,
             Some(&Cursor::Watermark(stamp(10))),
@@ -1019,10 +1084,15 @@ async fn apply_batch_handles_5000_records_in_one_batch() {
             r.system_modstamp = stamp(11);
             r.fields.insert("Country".into(), json!("CA"));
         }
-        let applied =
-            mirror::apply_batch(&db, contact.id, &again, Some(&Cursor::Watermark(stamp(11))))
-                .await
-                .expect("update 2,500");
+        let applied = mirror::apply_batch(
+            &db,
+            Fence::Unfenced,
+            contact.id,
+            &again,
+            Some(&Cursor::Watermark(stamp(11))),
+        )
+        .await
+        .expect("update 2,500");
         assert_eq!(applied, stats(0, 2_500, 2_500));
         let first = stored(&db, contact.id, "00300000000").await;
         assert_eq!(first.applied_count, 2);
@@ -1051,7 +1121,7 @@ async fn apply_batch_timing_on_a_sqlite_file() {
     let started = Instant::now();
     for (page, chunk) in records.chunks(2_000).enumerate() {
         let cursor = Cursor::Watermark(format!("page {page}"));
-        let applied = mirror::apply_batch(&db, contact.id, chunk, Some(&cursor))
+        let applied = mirror::apply_batch(&db, Fence::Unfenced, contact.id, chunk, Some(&cursor))
             .await
             .expect("apply a page");
         assert_eq!(applied.inserted, 2_000);
@@ -1074,7 +1144,7 @@ async fn apply_batch_timing_on_a_sqlite_file() {
         .collect();
     let started = Instant::now();
     for chunk in newer.chunks(2_000) {
-        let applied = mirror::apply_batch(&db, contact.id, chunk, None)
+        let applied = mirror::apply_batch(&db, Fence::Unfenced, contact.id, chunk, None)
             .await
             .expect("apply a page");
         assert_eq!(applied.updated, 2_000);

@@ -154,7 +154,9 @@ impl Harness {
                         max_cooldown: Duration::from_secs(3600),
                     },
                     cdc_retry: Duration::from_secs(5),
+                    lease: Duration::from_secs(30),
                 },
+                lease: None,
             },
             tracker.clone(),
             shutdown.clone(),
@@ -374,7 +376,7 @@ impl Harness {
     }
 }
 
-async fn create_postgres() -> (DatabaseConnection, String, String) {
+pub async fn create_postgres() -> (DatabaseConnection, String, String) {
     let admin_url = std::env::var("ORGSYNC_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
     let mut options = ConnectOptions::new(admin_url.clone());
@@ -441,14 +443,14 @@ impl Harness {
     }
 }
 
-struct Credentials {
-    username: String,
-    password: String,
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
 }
 
 /// Signs in the way a browser does (the simulator's authorize form, PKCE), and stores the
 /// grant encrypted like Set up and Reset Token store it.
-async fn store_grant(
+pub async fn store_grant(
     oauth: &salesforce::OAuthClient,
     sim: &str,
     db: &DatabaseConnection,

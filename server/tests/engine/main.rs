@@ -3,6 +3,7 @@
 //! intervals and cool-downs, so no test waits for real minutes.
 
 mod harness;
+mod instances;
 
 use std::time::Duration;
 

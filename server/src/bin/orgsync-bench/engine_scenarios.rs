@@ -719,12 +719,12 @@ fn check_open_files(clients: usize) -> anyhow::Result<()> {
 // the simulator process, the store and the engine
 
 /// `orgsync sim` as a child process, seeded with Contacts only.
-struct SimProcess {
+pub(crate) struct SimProcess {
     child: tokio::process::Child,
-    base: String,
+    pub(crate) base: String,
     /// Follows no redirect (the authorize form answers 302).
     http: reqwest::Client,
-    client_id: String,
+    pub(crate) client_id: String,
     username: String,
     password: String,
     org_id: String,
@@ -732,7 +732,7 @@ struct SimProcess {
 }
 
 impl SimProcess {
-    async fn start(contacts: usize) -> anyhow::Result<SimProcess> {
+    pub(crate) async fn start(contacts: usize) -> anyhow::Result<SimProcess> {
         let binary = super::sibling_binary("orgsync")?;
         let port = super::free_port()?;
         let listen = format!("127.0.0.1:{port}");
@@ -794,24 +794,42 @@ impl SimProcess {
         })
     }
 
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
+    }
+
+    /// A control-API POST (`/__sim/...`).
+    pub(crate) async fn post(&self, path: &str, body: Value) -> anyhow::Result<()> {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(())
     }
 }
 
 /// The engine's database: a fresh SQLite file, or a fresh database on the given PostgreSQL
 /// server, dropped by [`Store::close`].
-struct Store {
-    db: DatabaseConnection,
+pub(crate) struct Store {
+    pub(crate) db: DatabaseConnection,
     backend: &'static str,
     _dir: tempfile::TempDir,
     /// The server's connection and the database to drop.
     postgres: Option<(DatabaseConnection, String)>,
+    /// The fresh PostgreSQL database's URL.
+    url: Option<String>,
 }
 
 impl Store {
-    async fn open(database_url: Option<&str>) -> anyhow::Result<Store> {
+    /// The URL of the fresh PostgreSQL database (`None` on SQLite).
+    pub(crate) fn url(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
+
+    pub(crate) async fn open(database_url: Option<&str>) -> anyhow::Result<Store> {
         let dir = tempfile::tempdir()?;
         let Some(url) = database_url else {
             let db = store::connect(&store::sqlite_url_for(dir.path())).await?;
@@ -821,6 +839,7 @@ impl Store {
                 backend: "sqlite",
                 _dir: dir,
                 postgres: None,
+                url: None,
             });
         };
         let redacted = orgsync::config::redact_url(url);
@@ -858,6 +877,7 @@ impl Store {
                     backend: "postgres",
                     _dir: dir,
                     postgres: Some((admin, name)),
+                    url: Some(scratch.to_string()),
                 })
             }
             Err(error) => {
@@ -867,7 +887,7 @@ impl Store {
         }
     }
 
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         if let Err(error) = self.db.close().await {
             eprintln!("closing the database: {error}");
         }
@@ -920,6 +940,7 @@ impl Engine {
                 bus: StatusBus::default(),
                 clock: Arc::new(SystemClock),
                 settings: EngineSettings::default(),
+                lease: None,
             },
             tracker.clone(),
             shutdown.clone(),
@@ -962,6 +983,26 @@ impl Engine {
             eprintln!("sync workers still running 10 s after shutdown");
         }
     }
+}
+
+/// Connects an organization to the simulator with its grant encrypted under `key` (base64),
+/// the key an `orgsync serve` of the scenario is given.
+pub(crate) async fn connect_with_key(
+    sim: &SimProcess,
+    db: &DatabaseConnection,
+    organization_id: i64,
+    key: &str,
+) -> anyhow::Result<()> {
+    let cipher = Cipher::from_base64_key(&SecretString::from(key.to_owned()))?;
+    let app = salesforce::ConnectedApp::new(
+        &sim.client_id,
+        SecretString::from(sim::config::DEFAULT_CLIENT_SECRET.to_string()),
+        &sim.base,
+        CALLBACK,
+        "62.0",
+    )?;
+    let oauth = salesforce::OAuthClient::new(app)?;
+    connect_organization(&oauth, sim, db, organization_id, &cipher).await
 }
 
 /// Signs in the way a browser does (the simulator's authorize form, PKCE) and stores the

@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
 mod engine_scenarios;
+mod failover_scenario;
 mod sim_client;
 mod sim_scenarios;
 
@@ -80,6 +81,14 @@ enum Scenario {
         #[arg(long, default_value_t = 500)]
         clients: usize,
     },
+    /// Two `orgsync serve` processes on one PostgreSQL; the owner of four Org Syncs is killed:
+    /// time until the other runs them all and has caught up (floor: the 30 s lease time).
+    Failover {
+        /// A PostgreSQL server URL: a fresh database `orgsync_bench_*` is created on it and
+        /// dropped after.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        database_url: String,
+    },
 }
 
 #[tokio::main]
@@ -111,6 +120,7 @@ async fn main() -> anyhow::Result<()> {
             database_url,
         } => engine_scenarios::cdc(rate.max(1), seconds.max(1), records.max(1), database_url).await,
         Scenario::Sse { clients } => engine_scenarios::sse(clients.max(1)).await,
+        Scenario::Failover { database_url } => failover_scenario::failover(database_url).await,
     }
 }
 
