@@ -25,7 +25,7 @@ use store::{
 use common::{on_both_backends, org, with_database};
 
 /// Every table the migrations create.
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "organizations",
     "users",
     "sessions",
@@ -40,6 +40,7 @@ const TABLES: [&str; 14] = [
     "campaign_records",
     "sync_runs",
     "call_activities",
+    "salesforce_sign_ins",
 ];
 
 async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {
