@@ -21,6 +21,7 @@ mod m20261123_000004_create_campaigns;
 mod m20261203_000005_sync_engine;
 mod m20261204_000006_session_lifecycle;
 mod m20261204_000007_mirror_ids_bytewise;
+mod m20261205_000008_salesforce_sign_ins;
 mod m20261205_000009_create_leases;
 
 /// Every orgsync migration, oldest first.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000005_sync_engine::Migration),
             Box::new(m20261204_000006_session_lifecycle::Migration),
             Box::new(m20261204_000007_mirror_ids_bytewise::Migration),
+            Box::new(m20261205_000008_salesforce_sign_ins::Migration),
             Box::new(m20261205_000009_create_leases::Migration),
         ]
     }

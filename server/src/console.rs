@@ -20,7 +20,7 @@ pub use auth::{
 };
 pub use auth_limits::{CLIENT_RULE, SETUP_CODE_RULE, USERNAME_RULE};
 pub use integration::{CallbackParams, PROVIDER, SalesforceIntegration, SignInIntent};
-pub use sign_ins::SIGN_IN_TTL;
+pub use sign_ins::{PKCE_VERIFIER_COLUMN, SIGN_IN_TTL};
 
 use crate::{secrets::Cipher, sync::SyncCommands};
 

@@ -19,7 +19,7 @@ use url::Url;
 
 use super::{
     Console, internal,
-    sign_ins::{PendingSignIn, SignIns, Taken},
+    sign_ins::{self, PendingSignIn, Taken},
 };
 use crate::{
     salesforce_sessions::{ACCESS_TOKEN_COLUMN, REFRESH_TOKEN_COLUMN, SalesforceSessions},
@@ -32,22 +32,17 @@ const REVOKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The provider name stored with Salesforce tokens (IN-04, IN-09).
 pub const PROVIDER: &str = "salesforce";
 
-/// The server's Salesforce connected app, its sign-ins in flight and the organizations'
-/// sessions. Absent when no connected app is configured.
+/// The server's Salesforce connected app and the organizations' sessions (sign-ins in flight
+/// are in the store). Absent when no connected app is configured.
 pub struct SalesforceIntegration {
     pub oauth: OAuthClient,
     /// Shared with the sync engine: one session, and one refresh, per organization.
     pub sessions: Arc<SalesforceSessions>,
-    sign_ins: SignIns,
 }
 
 impl SalesforceIntegration {
     pub fn new(oauth: OAuthClient, sessions: Arc<SalesforceSessions>) -> Self {
-        SalesforceIntegration {
-            oauth,
-            sessions,
-            sign_ins: SignIns::default(),
-        }
+        SalesforceIntegration { oauth, sessions }
     }
 }
 
@@ -83,15 +78,22 @@ impl Console {
             SignInIntent::Reset => Prompt::Login,
         };
         let start = integration.oauth.start_authorization(prompt);
-        integration.sign_ins.insert(
-            start.state,
-            PendingSignIn::new(
-                admin.session_id,
-                admin.user_id,
-                admin.organization_id,
-                start.pkce_verifier,
-            ),
-        );
+        let pending = PendingSignIn {
+            session_id: admin.session_id,
+            user_id: admin.user_id,
+            organization_id: admin.organization_id,
+            pkce_verifier: start.pkce_verifier,
+        };
+        sign_ins::insert(&self.db, &self.cipher, &start.state, &pending)
+            .await
+            .map_err(|error| {
+                tracing::error!(
+                    %error,
+                    organization = admin.organization_id,
+                    "could not store the Salesforce sign-in"
+                );
+                SalesforceOutcome::Failed
+            })?;
         tracing::info!(
             organization = admin.organization_id,
             ?intent,
@@ -124,11 +126,20 @@ impl Console {
         // The state is compared with the caller before it is spent: a callback from another
         // session leaves the pending sign-in to the admin who started it.
         let taken = match params.state.as_deref() {
-            Some(state) => integration.sign_ins.take_if(state, |pending| {
+            Some(state) => sign_ins::take_if(&self.db, &self.cipher, state, |pending| {
                 pending.session_id == user.session_id
                     && pending.user_id == user.user_id
                     && pending.organization_id == user.organization_id
-            }),
+            })
+            .await
+            .map_err(|error| {
+                tracing::error!(
+                    %error,
+                    user = user.user_id,
+                    "could not take the Salesforce sign-in"
+                );
+                SalesforceOutcome::Failed
+            })?,
             None => Taken::Missing,
         };
         let pending = match taken {

@@ -1,27 +1,29 @@
-//! Salesforce sign-ins in progress, keyed by their OAuth `state`.
+//! Salesforce sign-ins in progress, keyed by their OAuth `state`: a thin layer over
+//! [`store::salesforce_sign_ins`], which keeps them in the database.
 //!
 //! A `state` is random (the `oauth2` crate's CSRF token), single-use (taken on the callback,
 //! so a replayed callback finds nothing), expires after ten minutes, and remembers the
 //! orgsync session that started it: a callback arriving in another session (a forged or
-//! leaked link) is refused. Kept in memory: a restart only cancels sign-ins in flight.
+//! leaked link) is refused without using it up. Stored in the database, so the callback may
+//! reach any instance sharing it and a restart does not cancel sign-ins in flight. Neither
+//! secret is stored as it is: the state as its SHA-256 (like session tokens), the PKCE
+//! verifier encrypted with the organization and column bound in.
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
+use chrono::{TimeDelta, Utc};
+use sea_orm::DatabaseConnection;
+use secrecy::SecretString;
+use store::{StoreError, salesforce_sign_ins as stored};
+
+use crate::{
+    credentials,
+    secrets::{Cipher, SecretContext, SecretError},
 };
 
-use secrecy::SecretString;
-
 /// How long an admin has to finish signing in at Salesforce.
-pub const SIGN_IN_TTL: Duration = Duration::from_secs(10 * 60);
+pub const SIGN_IN_TTL: TimeDelta = TimeDelta::minutes(10);
 
-/// At most this many sign-ins of one organization wait at once (its older ones are dropped
-/// first), so one organization's admins cannot push out another organization's sign-in.
-const MAX_PENDING_PER_ORG: usize = 8;
-
-/// At most this many sign-ins wait at once in all (the oldest is dropped first).
-const MAX_PENDING: usize = 1024;
+/// The column the PKCE verifier's ciphertext is bound to.
+pub const PKCE_VERIFIER_COLUMN: &str = "salesforce_sign_ins.pkce_verifier";
 
 /// What the callback needs to finish a sign-in.
 pub struct PendingSignIn {
@@ -29,33 +31,9 @@ pub struct PendingSignIn {
     pub user_id: i64,
     pub organization_id: i64,
     pub pkce_verifier: SecretString,
-    started: Instant,
 }
 
-impl PendingSignIn {
-    pub fn new(
-        session_id: i64,
-        user_id: i64,
-        organization_id: i64,
-        pkce_verifier: SecretString,
-    ) -> Self {
-        PendingSignIn {
-            session_id,
-            user_id,
-            organization_id,
-            pkce_verifier,
-            started: Instant::now(),
-        }
-    }
-}
-
-/// The sign-ins in progress.
-#[derive(Default)]
-pub struct SignIns {
-    pending: Mutex<HashMap<String, PendingSignIn>>,
-}
-
-/// What [`SignIns::take_if`] found.
+/// What [`take_if`] found.
 pub enum Taken {
     /// The sign-in, now removed.
     Found(PendingSignIn),
@@ -65,159 +43,75 @@ pub enum Taken {
     NotYours,
 }
 
-impl SignIns {
-    /// Remembers a started sign-in under its `state`.
-    pub fn insert(&self, state: String, sign_in: PendingSignIn) {
-        let Ok(mut pending) = self.pending.lock() else {
-            return;
-        };
-        pending.retain(|_, p| p.started.elapsed() < SIGN_IN_TTL);
-        let org = sign_in.organization_id;
-        let org_count = pending
-            .values()
-            .filter(|p| p.organization_id == org)
-            .count();
-        if org_count >= MAX_PENDING_PER_ORG {
-            remove_oldest(&mut pending, |p| p.organization_id == org);
-        } else if pending.len() >= MAX_PENDING {
-            remove_oldest(&mut pending, |_| true);
-        }
-        pending.insert(state, sign_in);
-    }
+/// Why a sign-in could not be remembered or taken.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("the pending Salesforce sign-in could not be stored or read: {0}")]
+    Store(#[from] StoreError),
+    /// The verifier could not be encrypted, or a taken one does not decrypt (another key).
+    #[error("the PKCE verifier of a Salesforce sign-in: {0}")]
+    Secret(#[from] SecretError),
+}
 
-    /// Takes the sign-in for `state` (once) if `is_yours` accepts it. One that is not the
-    /// caller's stays for its owner: a wrong caller cannot burn someone else's sign-in.
-    pub fn take_if(&self, state: &str, is_yours: impl FnOnce(&PendingSignIn) -> bool) -> Taken {
-        let Ok(mut pending) = self.pending.lock() else {
-            return Taken::Missing;
-        };
-        match pending.get(state) {
-            None => Taken::Missing,
-            Some(p) if p.started.elapsed() >= SIGN_IN_TTL => {
-                pending.remove(state);
-                Taken::Missing
-            }
-            Some(p) if !is_yours(p) => Taken::NotYours,
-            Some(_) => pending.remove(state).map_or(Taken::Missing, Taken::Found),
-        }
-    }
-
-    /// Takes the sign-in for `state` (once): `None` if unknown, used or expired.
-    #[cfg(test)]
-    fn take(&self, state: &str) -> Option<PendingSignIn> {
-        match self.take_if(state, |_| true) {
-            Taken::Found(p) => Some(p),
-            _ => None,
-        }
-    }
-
-    #[cfg(test)]
-    fn age(&self, state: &str, by: Duration) {
-        if let Ok(mut pending) = self.pending.lock()
-            && let Some(p) = pending.get_mut(state)
-        {
-            p.started -= by;
-        }
+fn verifier_context(organization_id: i64) -> SecretContext<'static> {
+    SecretContext {
+        column: PKCE_VERIFIER_COLUMN,
+        organization_id,
     }
 }
 
-fn remove_oldest(
-    pending: &mut HashMap<String, PendingSignIn>,
-    among: impl Fn(&PendingSignIn) -> bool,
-) {
-    if let Some(oldest) = pending
-        .iter()
-        .filter(|(_, p)| among(p))
-        .min_by_key(|(_, p)| p.started)
-        .map(|(state, _)| state.clone())
-    {
-        pending.remove(&oldest);
-    }
+/// Remembers a started sign-in under its `state`, for [`SIGN_IN_TTL`].
+pub async fn insert(
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    state: &str,
+    sign_in: &PendingSignIn,
+) -> Result<(), SignInError> {
+    let now = Utc::now();
+    let pkce_verifier_ciphertext = cipher.encrypt(
+        &sign_in.pkce_verifier,
+        &verifier_context(sign_in.organization_id),
+    )?;
+    stored::insert(
+        db,
+        stored::NewSignIn {
+            state_hash: credentials::hash_token(state),
+            organization_id: sign_in.organization_id,
+            user_id: sign_in.user_id,
+            session_id: sign_in.session_id,
+            pkce_verifier_ciphertext,
+            expires_at: now + SIGN_IN_TTL,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sign_in(session_id: i64) -> PendingSignIn {
-        PendingSignIn::new(session_id, 7, 3, SecretString::from("verifier"))
-    }
-
-    #[test]
-    fn a_state_is_taken_once() {
-        let sign_ins = SignIns::default();
-        sign_ins.insert("abc".into(), sign_in(1));
-        let taken = sign_ins.take("abc").expect("first callback");
-        assert_eq!(
-            (taken.session_id, taken.user_id, taken.organization_id),
-            (1, 7, 3)
-        );
-        assert!(sign_ins.take("abc").is_none(), "a replay finds nothing");
-    }
-
-    #[test]
-    fn unknown_and_expired_states_are_refused() {
-        let sign_ins = SignIns::default();
-        assert!(sign_ins.take("forged").is_none());
-        sign_ins.insert("old".into(), sign_in(1));
-        sign_ins.age("old", SIGN_IN_TTL + Duration::from_secs(1));
-        assert!(sign_ins.take("old").is_none());
-    }
-
-    fn sign_in_of(org: i64, session_id: i64) -> PendingSignIn {
-        PendingSignIn::new(session_id, 7, org, SecretString::from("verifier"))
-    }
-
-    #[test]
-    fn one_organization_cannot_push_out_another_organizations_sign_in() {
-        let sign_ins = SignIns::default();
-        sign_ins.insert("theirs".into(), sign_in_of(2, 1));
-        sign_ins.age("theirs", Duration::from_secs(60));
-        for n in 0..MAX_PENDING {
-            sign_ins.insert(format!("flood{n}"), sign_in_of(1, n as i64));
+/// Takes the sign-in for `state` (once) if `is_yours` accepts it (it sees the stored row:
+/// owner and organization). One that is not the caller's stays for its owner: a wrong caller
+/// cannot burn someone else's sign-in.
+pub async fn take_if(
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    state: &str,
+    is_yours: impl FnOnce(&store::entities::salesforce_sign_ins::Model) -> bool,
+) -> Result<Taken, SignInError> {
+    let taken = stored::take_if(db, &credentials::hash_token(state), Utc::now(), is_yours).await?;
+    Ok(match taken {
+        stored::Taken::Missing => Taken::Missing,
+        stored::Taken::NotYours => Taken::NotYours,
+        stored::Taken::Found(row) => {
+            let pkce_verifier = cipher.decrypt(
+                &row.pkce_verifier_ciphertext,
+                &verifier_context(row.organization_id),
+            )?;
+            Taken::Found(PendingSignIn {
+                session_id: row.session_id,
+                user_id: row.user_id,
+                organization_id: row.organization_id,
+                pkce_verifier,
+            })
         }
-        assert!(
-            sign_ins.take("theirs").is_some(),
-            "organization 2's sign-in survives organization 1's flood"
-        );
-        // Organization 1 keeps only its newest sign-ins.
-        assert!(sign_ins.take("flood0").is_none());
-        assert!(
-            sign_ins
-                .take(&format!("flood{}", MAX_PENDING - 1))
-                .is_some()
-        );
-    }
-
-    #[test]
-    fn the_oldest_sign_in_makes_room_when_full() {
-        let sign_ins = SignIns::default();
-        for n in 0..MAX_PENDING {
-            // Every sign-in from its own organization, oldest first.
-            sign_ins.insert(format!("s{n}"), sign_in_of(n as i64, n as i64));
-            sign_ins.age(
-                &format!("s{n}"),
-                Duration::from_millis((MAX_PENDING - n) as u64),
-            );
-        }
-        sign_ins.insert("new".into(), sign_in_of(99_999, 999));
-        assert!(sign_ins.take("s0").is_none(), "the oldest was dropped");
-        assert!(sign_ins.take("s1").is_some());
-        assert!(sign_ins.take("new").is_some());
-    }
-
-    #[test]
-    fn a_wrong_caller_does_not_burn_the_pending_sign_in() {
-        let sign_ins = SignIns::default();
-        sign_ins.insert("abc".into(), sign_in(1));
-        assert!(matches!(
-            sign_ins.take_if("abc", |p| p.session_id == 2),
-            Taken::NotYours
-        ));
-        assert!(matches!(
-            sign_ins.take_if("abc", |p| p.session_id == 1),
-            Taken::Found(_)
-        ));
-        assert!(matches!(sign_ins.take_if("abc", |_| true), Taken::Missing));
-    }
+    })
 }

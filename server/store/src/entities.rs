@@ -14,6 +14,7 @@ pub mod oauth_tokens;
 pub mod org_syncs;
 pub mod organizations;
 pub mod salesforce_accounts;
+pub mod salesforce_sign_ins;
 pub mod sessions;
 pub mod sf_records;
 pub mod sync_runs;
@@ -32,6 +33,7 @@ pub mod prelude {
     pub use super::org_syncs::Entity as OrgSyncs;
     pub use super::organizations::Entity as Organizations;
     pub use super::salesforce_accounts::Entity as SalesforceAccounts;
+    pub use super::salesforce_sign_ins::Entity as SalesforceSignIns;
     pub use super::sessions::Entity as Sessions;
     pub use super::sf_records::Entity as SfRecords;
     pub use super::sync_runs::Entity as SyncRuns;

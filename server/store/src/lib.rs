@@ -29,6 +29,7 @@ pub mod organizations;
 mod postgres;
 pub mod salesforce_accounts;
 pub mod salesforce_connection;
+pub mod salesforce_sign_ins;
 pub mod sessions;
 mod sqlite_file;
 pub mod sync_runs;

@@ -26,7 +26,7 @@ use store::{
 use common::{on_both_backends, org, with_database};
 
 /// Every table the migrations create.
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "organizations",
     "users",
     "sessions",
@@ -41,6 +41,7 @@ const TABLES: [&str; 15] = [
     "campaign_records",
     "sync_runs",
     "call_activities",
+    "salesforce_sign_ins",
     "leases",
 ];
 

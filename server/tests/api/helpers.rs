@@ -66,7 +66,13 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     pub sim: Option<TestSim>,
     pub client: reqwest::Client,
+    /// Stops everything: the server and the simulator.
     shutdown: CancellationToken,
+    /// What the server was built from (a restart builds it again on the same address).
+    settings: Settings,
+    /// Stops the server only (a child of `shutdown`).
+    server_stop: CancellationToken,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -176,25 +182,74 @@ async fn spawn_with(
             .expect("viewer");
     }
 
-    let app = Application::build(settings).await.expect("build");
-    let base = format!("http://{}", app.local_addr().expect("addr"));
-    tokio::spawn(app.run_until_stopped(shutdown.clone()));
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let app = Application::build(settings.clone()).await.expect("build");
+    let address = app.local_addr().expect("addr");
+    let base = format!("http://{address}");
+    let server_stop = shutdown.child_token();
+    let server = tokio::spawn(app.run_until_stopped(server_stop.clone()));
     TestApp {
         base,
         db,
         org_id,
         data_dir,
         sim: test_sim,
-        client,
+        client: test_client(),
         shutdown,
+        settings: Settings {
+            listen: address,
+            ..settings
+        },
+        server_stop,
+        server: Some(server),
     }
 }
 
+/// A browser-like client that does not follow redirects.
+fn test_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
 impl TestApp {
+    /// Stops the server and starts a new one on the same address, data directory (database
+    /// and encryption key) and simulator: what an operator's restart does. Nothing in the old
+    /// server's memory carries over.
+    pub async fn restart(&mut self) {
+        self.server_stop.cancel();
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("the server task")
+                .expect("the server stopped cleanly");
+        }
+        self.server_stop = self.shutdown.child_token();
+        // The stopped server's port is free again, but retry briefly in case the OS lags.
+        let mut attempts = 0;
+        let app = loop {
+            match Application::build(self.settings.clone()).await {
+                Ok(app) => break app,
+                Err(error) if attempts < 50 => {
+                    attempts += 1;
+                    tracing::debug!(%error, "restart: the address is not free yet");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(error) => panic!("restart: {error:#}"),
+            }
+        };
+        assert_eq!(
+            format!("http://{}", app.local_addr().expect("addr")),
+            self.base,
+            "the new server listens where the old one did"
+        );
+        self.server = Some(tokio::spawn(
+            app.run_until_stopped(self.server_stop.clone()),
+        ));
+        // Pooled connections went to the old server.
+        self.client = test_client();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

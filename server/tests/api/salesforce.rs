@@ -749,3 +749,69 @@ async fn a_callback_whose_browser_goes_away_still_stores_the_issued_token() {
     }
     assert!(stored, "the sign-in completed after the browser left");
 }
+
+/// Pending sign-ins live in the store: a sign-in started before a restart completes on the
+/// new server (the callback may as well land on another instance sharing the database).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_started_before_a_restart_completes_after_it() {
+    let mut app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    let callback = sign_in_at_salesforce(&app, &admin, "setup", "approve").await;
+    let state = callback
+        .query_pairs()
+        .find(|(name, _)| name == "state")
+        .map(|(_, value)| value.into_owned())
+        .expect("a state");
+
+    // At rest: the state only as its SHA-256, the PKCE verifier encrypted for this column
+    // and organization.
+    let pending = store::entities::salesforce_sign_ins::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("pending sign-ins");
+    assert_eq!(pending.len(), 1);
+    let row = &pending[0];
+    assert_eq!(row.state_hash, orgsync::credentials::hash_token(&state));
+    assert_eq!(row.organization_id, app.org_id);
+    let cipher = Cipher::load_or_create(None, app.data_dir.path()).expect("key");
+    let verifier = cipher
+        .decrypt(
+            &row.pkce_verifier_ciphertext,
+            &SecretContext {
+                column: orgsync::console::PKCE_VERIFIER_COLUMN,
+                organization_id: app.org_id,
+            },
+        )
+        .expect("the verifier decrypts with the data directory's key");
+    assert!(verifier.expose_secret().len() >= 43, "a PKCE verifier");
+    assert!(
+        !row.pkce_verifier_ciphertext
+            .contains(verifier.expose_secret())
+    );
+
+    app.restart().await;
+
+    let (status, body) = follow_callback(&app, &admin, &callback).await;
+    assert_eq!(
+        (status, outcome_of(&body)),
+        (StatusCode::OK, "connected"),
+        "{body}"
+    );
+    assert!(
+        salesforce_connection::current_token(&app.db, app.org_id)
+            .await
+            .expect("token")
+            .is_some()
+    );
+    assert!(
+        store::entities::salesforce_sign_ins::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("pending sign-ins")
+            .is_empty(),
+        "taken"
+    );
+    // Still single-use after the restart.
+    let (_, body) = follow_callback(&app, &admin, &callback).await;
+    assert_eq!(outcome_of(&body), "stale");
+}
