@@ -1,8 +1,13 @@
 //! The sync engine end to end against the simulator over real HTTP (IG-01, IG-02, ST-04,
 //! OS-05, TS-02), each on SQLite and on PostgreSQL. The manual clock drives polling
-//! intervals and cool-downs, so no test waits for real minutes.
+//! intervals and cool-downs, so no test waits for real minutes. IG-04 (no change lost or
+//! applied twice) has its own modules: `interruptions` (Reset Token, Disconnect then Set up,
+//! a circuit opening and closing, in process) and `kill` (the real binary, killed with
+//! SIGKILL and restarted).
 
 mod harness;
+mod interruptions;
+mod kill;
 
 use std::time::Duration;
 
