@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/__sim/cdc/gap", post(gap))
         .route("/__sim/cdc/overflow", post(overflow))
         .route("/__sim/events", get(list_events))
+        .route("/__sim/events/counts", get(event_counts))
         .route("/__sim/counters", get(counters).delete(reset_counters))
         .route(
             "/__sim/records/{object}",
@@ -333,6 +334,20 @@ async fn list_events(
         .map(|e| json!({"replay_id": e.replay_id, "entity": e.entity, "payload": e.payload}))
         .collect();
     Json(json!({"tip": state.org.events.tip(), "events": events}))
+}
+
+/// `GET /__sim/events/counts?entity=Contact`: how many retained change events name each record
+/// id, and whether the log is complete (no event dropped by retention).
+async fn event_counts(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>> {
+    let entity = params
+        .get("entity")
+        .ok_or_else(|| bad_request("entity is required"))?;
+    let object = writable(entity)?;
+    let (records, complete) = state.org.events.changes_per_record(object.name());
+    Ok(Json(json!({"complete": complete, "records": records})))
 }
 
 async fn counters(State(state): State<AppState>) -> Json<Value> {

@@ -4,7 +4,10 @@
 //! Retention is a number of events (the oldest are dropped first); asking to replay from an
 //! id that is no longer retained fails like Salesforce does.
 
-use std::{collections::VecDeque, sync::Mutex};
+use std::{
+    collections::{BTreeMap, VecDeque},
+    sync::Mutex,
+};
 
 use serde_json::{Map, Value, json};
 use tokio::sync::watch;
@@ -225,6 +228,29 @@ impl EventLog {
             .collect()
     }
 
+    /// How many retained events of `entity` name each record id (gap events included, the
+    /// overflow placeholder id left out), and whether the log still holds every event ever
+    /// published (nothing dropped by retention or cleared). A test bounds how often a mirror
+    /// may have applied a record with it: once per version at most.
+    pub fn changes_per_record(&self, entity: &str) -> (BTreeMap<String, u64>, bool) {
+        let inner = self.lock();
+        let mut counts = BTreeMap::new();
+        for event in inner.events.iter().filter(|e| e.entity == entity) {
+            let ids = event.payload["ChangeEventHeader"]["recordIds"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for id in ids.iter().filter_map(Value::as_str) {
+                if id != OVERFLOW_RECORD_ID {
+                    *counts.entry(id.to_string()).or_insert(0) += 1;
+                }
+            }
+        }
+        // Replay ids run 1, 2, 3… without holes, so the log is whole when it holds them all.
+        let complete = i64::try_from(inner.events.len()).is_ok_and(|n| n == inner.last_replay_id);
+        (counts, complete)
+    }
+
     /// A receiver that changes whenever an event is published.
     pub fn subscribe(&self) -> watch::Receiver<i64> {
         self.latest.subscribe()
@@ -282,6 +308,28 @@ mod tests {
             contacts.iter().map(|e| e.replay_id).collect::<Vec<_>>(),
             vec![c]
         );
+    }
+
+    #[test]
+    fn changes_are_counted_per_record_and_the_log_says_when_it_is_whole() {
+        let log = EventLog::new(3);
+        let mut two = change("Contact", ChangeType::Update);
+        two.record_ids = vec!["003000000000001AAA".into(), "003000000000002AAA".into()];
+        log.publish(change("Contact", ChangeType::Create));
+        log.publish(two);
+        log.publish(change("Lead", ChangeType::Create));
+        let (counts, complete) = log.changes_per_record("Contact");
+        assert!(complete);
+        assert_eq!(counts.get("003000000000001AAA"), Some(&2));
+        assert_eq!(counts.get("003000000000002AAA"), Some(&1));
+        assert_eq!(counts.len(), 2);
+        let mut overflow = change("Contact", ChangeType::GapOverflow);
+        overflow.record_ids = vec![OVERFLOW_RECORD_ID.into()];
+        log.publish(overflow);
+        let (counts, complete) = log.changes_per_record("Contact");
+        assert!(!complete, "retention dropped the first event");
+        assert_eq!(counts.get("003000000000001AAA"), Some(&1));
+        assert!(!counts.contains_key(OVERFLOW_RECORD_ID));
     }
 
     #[test]

@@ -552,3 +552,57 @@ async fn seed_is_deterministic() {
 fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn event_counts_give_the_changes_of_each_record() {
+    let (run, _) = setup().await;
+    let created: Value = control(
+        &run,
+        Method::POST,
+        "/records/Contact",
+        json!({"LastName": "Counted"}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let id = created["id"].as_str().expect("id").to_string();
+    let record = format!("/records/Contact/{id}");
+    control(&run, Method::PATCH, &record, json!({"Phone": "+15550001"})).await;
+    control(&run, Method::DELETE, &record, Value::Null).await;
+    control(&run, Method::POST, &format!("{record}/undelete"), json!({})).await;
+    control(
+        &run,
+        Method::POST,
+        "/generate/bulk-update",
+        json!({"object": "Contact", "ids": [id.clone()]}),
+    )
+    .await;
+    control(
+        &run,
+        Method::POST,
+        "/records/Lead",
+        json!({"LastName": "L", "Company": "C"}),
+    )
+    .await;
+
+    let counts: Value = control(
+        &run,
+        Method::GET,
+        "/events/counts?entity=Contact",
+        Value::Null,
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(counts["complete"], true);
+    assert_eq!(counts["records"][&id], 5, "{counts}");
+    assert_eq!(
+        counts["records"].as_object().map(|m| m.len()),
+        Some(1),
+        "seeded records published nothing; the Lead is another entity: {counts}"
+    );
+    let refused = control(&run, Method::GET, "/events/counts", Value::Null).await;
+    assert_eq!(refused.status(), 400);
+}

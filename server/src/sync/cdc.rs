@@ -44,6 +44,35 @@ impl Ingest for Cdc {
         row: &org_syncs::Model,
         session: &Arc<Session>,
     ) -> Result<RoundReport, SyncError> {
+        let report = self.listen(deps, row, session).await;
+        if report.is_err() {
+            // The events of a failed round were handed out but never acknowledged, and the
+            // server has moved its cursor past them: the same client would go on with the
+            // events after them, and a failed catch-up would never be redone. The next round
+            // starts over instead: from the stored replay id (the events come again), or from
+            // the tip followed by a REST catch-up.
+            self.client = None;
+        }
+        report
+    }
+
+    fn next_round(&self, deps: &EngineDeps, now: DateTime<Utc>, succeeded: bool) -> DateTime<Utc> {
+        if succeeded {
+            now
+        } else {
+            now + TimeDelta::from_std(deps.settings.cdc_retry).unwrap_or(TimeDelta::seconds(10))
+        }
+    }
+}
+
+impl Cdc {
+    /// One round: subscribe (and catch up) if needed, then one batch of events.
+    async fn listen(
+        &mut self,
+        deps: &EngineDeps,
+        row: &org_syncs::Model,
+        session: &Arc<Session>,
+    ) -> Result<RoundReport, SyncError> {
         let mut caught_up = 0;
         if self.client.is_none() {
             caught_up = self.start(deps, row, session).await?;
@@ -86,16 +115,6 @@ impl Ingest for Cdc {
         })
     }
 
-    fn next_round(&self, deps: &EngineDeps, now: DateTime<Utc>, succeeded: bool) -> DateTime<Utc> {
-        if succeeded {
-            now
-        } else {
-            now + TimeDelta::from_std(deps.settings.cdc_retry).unwrap_or(TimeDelta::seconds(10))
-        }
-    }
-}
-
-impl Cdc {
     /// Subscribes, then catches up by REST when there is no replay id to resume from.
     async fn start(
         &mut self,

@@ -62,7 +62,9 @@ pub fn interval(deps: &EngineDeps, minutes: Option<i32>) -> TimeDelta {
 }
 
 /// Reads every change since the stored watermark (less the overlap) into the mirror. The
-/// first read of a sync (no watermark) is its backfill, whose progress the UI shows.
+/// first read of a sync (no watermark) is its backfill, whose progress the UI shows; a
+/// backfill cut short (a failed page, a crash) goes on from its watermark as the backfill, so
+/// its progress is shown until it ends and then cleared.
 pub async fn catch_up(
     deps: &EngineDeps,
     row: &org_syncs::Model,
@@ -70,6 +72,9 @@ pub async fn catch_up(
 ) -> Result<u64, SyncError> {
     let field_list = plan_fields(deps, row).await?;
     let (watermark, _) = mirror::cursor(&deps.db, row.id).await?;
+    let unfinished_backfill = store::org_syncs::find_by_id(&deps.db, row.id)
+        .await?
+        .is_some_and(|stored| stored.backfill_total.is_some());
     let since = records::poll_from(watermark.as_deref(), deps.settings.overlap);
     let object = row.object.as_str();
     let filter = since
@@ -79,7 +84,7 @@ pub async fn catch_up(
         "SELECT {} FROM {object}{filter} ORDER BY SystemModstamp ASC, Id ASC",
         field_list.join(", ")
     );
-    let backfill = watermark.is_none();
+    let backfill = watermark.is_none() || unfinished_backfill;
     let first_started = std::time::Instant::now();
     let mut page: QueryPage<Map<String, Value>> = session.query(&soql, true).await?;
     tracing::debug!(

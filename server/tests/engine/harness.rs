@@ -3,6 +3,8 @@
 //! like Set up does), the supervisor on a manual clock, and helpers to drive and compare.
 
 use std::{
+    collections::{HashMap, HashSet},
+    path::Path,
     sync::{
         Arc,
         atomic::{AtomicU32, Ordering},
@@ -19,7 +21,7 @@ use orgsync::{
 };
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::Value;
 use store::{
     oauth_tokens::TokenRecord,
     org_syncs::{SfObject, SyncMethod, SyncSettings},
@@ -38,10 +40,22 @@ pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 /// One poll "minute" is this long on the manual clock (it only moves when a test says).
 pub const POLL_UNIT: Duration = Duration::from_secs(60);
 
+/// How long a CDC worker waits (manual clock) before it retries after a failed round.
+pub const CDC_RETRY: Duration = Duration::from_secs(5);
+
+/// The key stored tokens are encrypted with (base64 of 32 bytes), for a spawned `orgsync serve`
+/// to read from its key file.
+pub const ENCRYPTION_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
 pub struct Harness {
     pub sim: String,
     pub http: reqwest::Client,
     pub db: DatabaseConnection,
+    /// The URL of `db`, for another process (a spawned `orgsync serve`).
+    pub database_url: String,
+    /// The simulator's connected app.
+    pub client_id: String,
+    pub client_secret: String,
     pub org_id: i64,
     pub clock: ManualClock,
     pub bus: StatusBus,
@@ -99,17 +113,16 @@ impl Harness {
         tracker.spawn(simulator.serve(listener, shutdown.clone()));
 
         let dir = tempfile::tempdir().expect("temp dir");
-        let (db, postgres) = match backend {
+        let (db, database_url, postgres) = match backend {
             Backend::Sqlite => {
-                let db = store::connect(&store::sqlite_url_for(dir.path()))
-                    .await
-                    .expect("sqlite");
-                (db, None)
+                let url = store::sqlite_url_for(dir.path());
+                let db = store::connect(&url).await.expect("sqlite");
+                (db, url, None)
             }
             Backend::Postgres => {
                 let (admin, name, url) = create_postgres().await;
                 let db = store::connect(&url).await.expect("postgres test database");
-                (db, Some((admin, name)))
+                (db, url, Some((admin, name)))
             }
         };
         store::migrate(&db).await.expect("migrate");
@@ -118,10 +131,7 @@ impl Harness {
             .expect("org");
 
         let http = reqwest::Client::new();
-        let cipher = Cipher::from_base64_key(&SecretString::from(
-            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-        ))
-        .expect("cipher");
+        let cipher = Cipher::from_base64_key(&SecretString::from(ENCRYPTION_KEY)).expect("cipher");
         let credentials = Credentials { username, password };
         let app = salesforce::ConnectedApp::new(
             &client_id,
@@ -153,7 +163,7 @@ impl Harness {
                         base_cooldown: Duration::from_secs(600),
                         max_cooldown: Duration::from_secs(3600),
                     },
-                    cdc_retry: Duration::from_secs(5),
+                    cdc_retry: CDC_RETRY,
                     lease: Duration::from_secs(30),
                 },
                 lease: None,
@@ -165,6 +175,9 @@ impl Harness {
             sim,
             http,
             db,
+            database_url,
+            client_id,
+            client_secret,
             org_id: org.id,
             clock,
             bus,
@@ -182,10 +195,24 @@ impl Harness {
 
     /// Creates an enabled Org Sync and starts its worker, as Add object + Save do.
     pub async fn enable(&self, object: SfObject, method: SyncMethod) -> i64 {
+        let id = self
+            .create_sync(object, method, (method == SyncMethod::Rest).then_some(5))
+            .await;
+        self.supervisor.sync_changed(self.org_id, id).await;
+        id
+    }
+
+    /// Creates an enabled Org Sync in the store only (no worker here: a spawned `orgsync
+    /// serve` starts it).
+    pub async fn create_sync(
+        &self,
+        object: SfObject,
+        method: SyncMethod,
+        interval_minutes: Option<i32>,
+    ) -> i64 {
         let row = store::org_syncs::create(&self.db, self.org_id, object)
             .await
             .expect("create");
-        let interval_minutes = (method == SyncMethod::Rest).then_some(5);
         store::org_syncs::save_settings(
             &self.db,
             self.org_id,
@@ -199,8 +226,12 @@ impl Harness {
         .await
         .expect("save")
         .expect("found");
-        self.supervisor.sync_changed(self.org_id, row.id).await;
         row.id
+    }
+
+    /// The temporary directory of this harness (the SQLite file lives there).
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
     }
 
     /// Disables a sync, as the switch + Save do.
@@ -252,14 +283,7 @@ impl Harness {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while !condition().await {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting for {what}"
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        wait_until(what, Duration::from_secs(30), condition).await;
     }
 
     pub async fn sim_post(&self, path: &str, body: Value) -> Value {
@@ -307,6 +331,73 @@ impl Harness {
             .expect("total")
     }
 
+    /// Faults not used up yet. A fault with a count leaves the list when its last call
+    /// takes it, so a latency fault of count 1 that is gone means a call is being held now.
+    pub async fn pending_faults(&self) -> usize {
+        self.sim_get("/__sim/faults").await["faults"]
+            .as_array()
+            .map_or(0, Vec::len)
+    }
+
+    /// Every record id of `object` in the simulator, deleted ones included.
+    pub async fn sim_record_ids(&self, object: SfObject) -> HashSet<String> {
+        let records = self
+            .sim_get(&format!(
+                "/__sim/records/{}?include_deleted=true",
+                object.as_str()
+            ))
+            .await;
+        records["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .map(|r| r["Id"].as_str().expect("Id").to_string())
+            .collect()
+    }
+
+    /// Mirror rows applied more often than their record had versions in the simulator: each
+    /// change event is one version, and a record seeded before the run (`seeded`, which
+    /// published no event) has one more. A mirror row is written once per application that
+    /// changed it (`applied_count`), and every application is a read of the record's state at
+    /// the time, so a row applied more often than its record had versions applied one twice,
+    /// even when the final state is right. Empty when none was.
+    pub async fn applied_too_often(
+        &self,
+        id: i64,
+        object: SfObject,
+        seeded: &HashSet<String>,
+    ) -> Vec<String> {
+        let counts = self
+            .sim_get(&format!("/__sim/events/counts?entity={}", object.as_str()))
+            .await;
+        let complete = counts["complete"].as_bool().unwrap_or_else(|| {
+            panic!("GET /__sim/events/counts answered {counts}, not {{complete, records}}")
+        });
+        assert!(
+            complete,
+            "the simulator dropped change events (retention), so versions cannot be counted"
+        );
+        let changes: HashMap<&str, u64> = counts["records"]
+            .as_object()
+            .expect("records")
+            .iter()
+            .map(|(id, n)| (id.as_str(), n.as_u64().expect("count")))
+            .collect();
+        let mirror = store::mirror::all(&self.db, id).await.expect("mirror");
+        let mut problems = Vec::new();
+        for row in &mirror {
+            let versions = changes.get(row.sf_id.as_str()).copied().unwrap_or(0)
+                + u64::from(seeded.contains(&row.sf_id));
+            if u64::try_from(row.applied_count).unwrap_or(u64::MAX) > versions {
+                problems.push(format!(
+                    "{} applied {} times, but the simulator has {versions} versions of it",
+                    row.sf_id, row.applied_count
+                ));
+            }
+        }
+        problems
+    }
+
     pub async fn fault(&self, fault: Value) {
         self.sim_post("/__sim/faults", fault).await;
     }
@@ -331,11 +422,17 @@ impl Harness {
             .or_else(|| sim["records"].as_array().cloned())
             .expect("records array");
         let mirror = store::mirror::all(&self.db, id).await.expect("mirror");
+        let by_id: HashMap<&str, &store::entities::sf_records::Model> =
+            mirror.iter().map(|r| (r.sf_id.as_str(), r)).collect();
+        let in_sim: HashSet<&str> = sim_records
+            .iter()
+            .filter_map(|r| r["Id"].as_str())
+            .collect();
         let mut differences = Vec::new();
         let fields = orgsync::sync::fields::plan(object, &[]);
         for record in &sim_records {
             let sf_id = record["Id"].as_str().expect("Id");
-            let Some(row) = mirror.iter().find(|r| r.sf_id == sf_id) else {
+            let Some(row) = by_id.get(sf_id) else {
                 differences.push(format!("{sf_id} missing from the mirror"));
                 continue;
             };
@@ -353,7 +450,7 @@ impl Harness {
             }
         }
         for row in &mirror {
-            if !row.deleted && !sim_records.iter().any(|r| r["Id"] == json!(row.sf_id)) {
+            if !row.deleted && !in_sim.contains(row.sf_id.as_str()) {
                 differences.push(format!("{} in the mirror only", row.sf_id));
             }
         }
@@ -427,8 +524,11 @@ impl Harness {
         self.supervisor.sync_changed(self.org_id, id).await;
     }
 
-    /// Reset Token: a fresh grant replaces the stored token, and the engine is told.
+    /// Set up or Reset Token, in the console's order: a fresh grant is stored (replacing the
+    /// stored token, if any), the replaced refresh token is revoked at Salesforce (best
+    /// effort), the cached session is forgotten and the engine is told.
     pub async fn reconnect(&self) {
+        let replaced = self.stored_refresh_token().await;
         store_grant(
             &self.oauth,
             &self.sim,
@@ -438,8 +538,62 @@ impl Harness {
             &self.credentials,
         )
         .await;
+        if let Some(replaced) = replaced {
+            // Best effort, like the console: a token revoked already is refused.
+            let _ = self.oauth.revoke(&replaced).await;
+        }
         self.sessions.forget(self.org_id).await;
         self.supervisor.connection_changed(self.org_id).await;
+    }
+
+    /// Disconnect, in the console's order: the token, setting and linked account are removed,
+    /// the session forgotten, the refresh token revoked (best effort), the engine told.
+    pub async fn disconnect(&self) {
+        let refresh = self.stored_refresh_token().await;
+        store::salesforce_connection::disconnect(&self.db, self.org_id)
+            .await
+            .expect("disconnect")
+            .expect("a connection to remove");
+        self.sessions.forget(self.org_id).await;
+        if let Some(refresh) = refresh {
+            let _ = self.oauth.revoke(&refresh).await;
+        }
+        self.supervisor.connection_changed(self.org_id).await;
+    }
+
+    async fn stored_refresh_token(&self) -> Option<SecretString> {
+        let token = store::salesforce_connection::current_token(&self.db, self.org_id)
+            .await
+            .expect("read the token")?;
+        let ciphertext = token.refresh_token_ciphertext?;
+        Some(
+            self.cipher
+                .decrypt(
+                    &ciphertext,
+                    &SecretContext {
+                        column: REFRESH_TOKEN_COLUMN,
+                        organization_id: self.org_id,
+                    },
+                )
+                .expect("decrypt the refresh token"),
+        )
+    }
+}
+
+/// Waits (real time) until `condition` holds, polling every 25 ms; fails after `timeout`
+/// saying what it waited for.
+pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, condition: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
 

@@ -1,9 +1,14 @@
 //! The sync engine end to end against the simulator over real HTTP (IG-01, IG-02, ST-04,
 //! OS-05, TS-02), each on SQLite and on PostgreSQL. The manual clock drives polling
-//! intervals and cool-downs, so no test waits for real minutes.
+//! intervals and cool-downs, so no test waits for real minutes. IG-04 (no change lost or
+//! applied twice) has its own modules: `interruptions` (Reset Token, Disconnect then Set up,
+//! a circuit opening and closing, in process) and `kill` (the real binary, killed with
+//! SIGKILL and restarted); `instances` runs several instances on one PostgreSQL.
 
 mod harness;
 mod instances;
+mod interruptions;
+mod kill;
 
 use std::time::Duration;
 
