@@ -2,8 +2,8 @@
 //! organizations, a REST Contact sync and a CDC Lead sync each) all owned by the first; the
 //! first is killed (SIGKILL, no goodbye), a Contact and a Lead are created in Salesforce, and
 //! the figure is the time until the second instance holds every sync's lease and every mirror
-//! has the new records. Its floor is the lease time (the dead owner's leases must lapse), which
-//! the figures show beside it.
+//! has the new records. Its floor is the moment the dead owner's last lease lapses (up to the
+//! lease time after the kill), which the figures show beside it.
 
 use std::{path::Path, process::Stdio, time::Duration};
 
@@ -24,21 +24,30 @@ pub async fn failover(database_url: String) -> anyhow::Result<()> {
     let result = measure(&sim, &store).await;
     store.close().await;
     sim.stop().await;
-    let seconds = result?;
+    let Failover { seconds, lapsed } = result?;
+    let tenth = |s: f64| (s * 10.0).round() / 10.0;
     println!(
         "{}",
         json!({
             "scenario": "failover",
             "syncs": 4,
-            "seconds": (seconds * 10.0).round() / 10.0,
+            "seconds": tenth(seconds),
             "lease_secs": LEASE_SECS,
-            "after_lease_lapsed_secs": ((seconds - LEASE_SECS as f64) * 10.0).round() / 10.0,
+            "leases_lapsed_secs": tenth(lapsed),
+            "after_lapse_secs": tenth(seconds - lapsed),
         })
     );
     Ok(())
 }
 
-async fn measure(sim: &SimProcess, store: &Store) -> anyhow::Result<f64> {
+/// Seconds from the kill until the other instance ran every sync and had caught up, and
+/// until the dead instance's last lease lapsed (the floor: nobody may take a sync before).
+struct Failover {
+    seconds: f64,
+    lapsed: f64,
+}
+
+async fn measure(sim: &SimProcess, store: &Store) -> anyhow::Result<Failover> {
     let dir = tempfile::tempdir()?;
     let key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>());
     let key_file = dir.path().join("key");
@@ -83,6 +92,15 @@ async fn measure(sim: &SimProcess, store: &Store) -> anyhow::Result<f64> {
     first.child.start_kill()?;
     first.child.wait().await?;
     let killed = Instant::now();
+    let killed_at = chrono::Utc::now();
+    let last_expiry = store::leases::list(&store.db)
+        .await?
+        .into_iter()
+        .filter(|(name, _, _)| syncs.iter().any(|id| *name == store::leases::org_sync(*id)))
+        .map(|(_, _, expires_at)| expires_at)
+        .max()
+        .context("the killed instance held no lease")?;
+    let lapsed = (last_expiry - killed_at).num_milliseconds().max(0) as f64 / 1000.0;
     let stamp = killed.elapsed().as_nanos();
     sim.post(
         "/__sim/records/Contact",
@@ -105,9 +123,9 @@ async fn measure(sim: &SimProcess, store: &Store) -> anyhow::Result<f64> {
     )
     .await?;
     let seconds = killed.elapsed().as_secs_f64();
-    eprintln!("failover done in {seconds:.1} s");
+    eprintln!("failover done in {seconds:.1} s (the last lease lapsed after {lapsed:.1} s)");
     second.stop().await;
-    Ok(seconds)
+    Ok(Failover { seconds, lapsed })
 }
 
 struct Instance {
