@@ -67,6 +67,18 @@ impl Fence<'_> {
         Some(Expr::exists(held))
     }
 
+    /// Whether the fence still lets its holder write (always, unfenced): tells a write the
+    /// fence refused from one that found no row.
+    pub(crate) async fn holds(&self, db: &impl ConnectionTrait) -> Result<bool, StoreError> {
+        match self {
+            Fence::Unfenced => Ok(true),
+            Fence::Lease(lease) => Ok(Entity::find_by_id(lease.name.clone())
+                .one(db)
+                .await?
+                .is_some_and(|row| row.holder == lease.holder)),
+        }
+    }
+
     /// The error of a write that the fence refused.
     pub(crate) fn lost(&self) -> StoreError {
         match self {

@@ -230,23 +230,10 @@ pub async fn save_health(
         .apply_if(fence.condition(), QueryFilter::filter)
         .exec(db)
         .await?;
-    if updated.rows_affected == 0 && !holds(db, fence).await? {
+    if updated.rows_affected == 0 && !fence.holds(db).await? {
         return Err(fence.lost());
     }
     find_by_id(db, id).await
-}
-
-/// Whether `fence` still lets its holder write (always, unfenced).
-async fn holds(db: &impl ConnectionTrait, fence: Fence<'_>) -> Result<bool, StoreError> {
-    match fence {
-        Fence::Unfenced => Ok(true),
-        Fence::Lease(lease) => Ok(
-            crate::entities::leases::Entity::find_by_id(lease.name.clone())
-                .one(db)
-                .await?
-                .is_some_and(|row| row.holder == lease.holder),
-        ),
-    }
 }
 
 /// Records the progress of a first backfill as `(records fetched, total expected)`, or clears
@@ -299,7 +286,7 @@ async fn fenced_outcome(
     if rows_affected > 0 {
         return Ok(true);
     }
-    if holds(db, fence).await? {
+    if fence.holds(db).await? {
         Ok(false)
     } else {
         Err(fence.lost())
