@@ -6,12 +6,14 @@
 
 use leptos::prelude::*;
 
+mod campaigns;
 mod org_syncs;
+pub use campaigns::*;
 pub use org_syncs::*;
 
 use crate::{
     error::AppError,
-    types::{CampaignView, IntegrationsView, OAuthTokenView, SessionView},
+    types::{CampaignSummary, IntegrationsView, OAuthTokenView, SessionView},
 };
 
 /// Who may call an endpoint.
@@ -31,6 +33,17 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("/api/integrations_page", Access::Admin),
     ("/api/oauth_tokens_page", Access::Admin),
     ("/api/campaigns_page", Access::Admin),
+    ("/api/create_campaign", Access::Admin),
+    ("/api/update_campaign", Access::Admin),
+    ("/api/delete_campaign", Access::Admin),
+    ("/api/campaign_page", Access::Admin),
+    ("/api/save_link", Access::Admin),
+    ("/api/remove_link", Access::Admin),
+    ("/api/data_sources_page", Access::Admin),
+    ("/api/data_source_editor", Access::Admin),
+    ("/api/save_data_source", Access::Admin),
+    ("/api/preview_data_source", Access::Admin),
+    ("/api/delete_data_source", Access::Admin),
     ("/api/disconnect_salesforce", Access::Admin),
     ("/api/sync_settings", Access::Admin),
     ("/api/add_org_sync", Access::Admin),
@@ -62,7 +75,7 @@ pub async fn oauth_tokens_page() -> Result<Vec<OAuthTokenView>, AppError> {
 
 /// The organization's campaigns.
 #[server(endpoint = "campaigns_page")]
-pub async fn campaigns_page() -> Result<Vec<CampaignView>, AppError> {
+pub async fn campaigns_page() -> Result<Vec<CampaignSummary>, AppError> {
     let (console, caller) = crate::ssr::console_and_caller().await?;
     console.campaigns(&caller).await
 }

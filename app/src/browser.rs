@@ -86,13 +86,25 @@ pub fn alert(message: &str) {
     let _ = message;
 }
 
+/// Asks the browser's confirm question; `true` when accepted (and always without a browser).
+pub fn confirm(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(window) = web_sys::window() {
+            return window.confirm_with_message(question).unwrap_or(false);
+        }
+    }
+    let _ = question;
+    true
+}
+
 /// Follows the live status stream (ST-05): calls `on_event` with every [`StatusEvent`] the
 /// server sends under [`STATUS_EVENT_NAME`], until the reactive owner this is called in is
 /// cleaned up (the page is left), which closes the stream. Call it from an `Effect`.
 ///
 /// `EventSource` reconnects by itself after a network error or a server restart and sends
 /// `Last-Event-ID`, so the server can replay what was missed. One stream per tab: a new call
-/// closes the previous stream.
+/// closes the previous stream, and leaving a page closes its own stream only.
 pub fn follow_status_events(on_event: impl Fn(StatusEvent) + 'static) {
     #[cfg(feature = "hydrate")]
     {
@@ -106,15 +118,32 @@ pub fn follow_status_events(on_event: impl Fn(StatusEvent) + 'static) {
 
         type Listener = Closure<dyn FnMut(MessageEvent)>;
         thread_local! {
-            static STREAM: RefCell<Option<(EventSource, Listener)>> = const { RefCell::new(None) };
+            /// The tab's stream, with the number of the call that opened it.
+            static STREAM: RefCell<Option<(u64, EventSource, Listener)>> = const { RefCell::new(None) };
+            static CALLS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
         }
-        fn close() {
-            if let Some((source, _listener)) = STREAM.with(|stream| stream.borrow_mut().take()) {
+        /// Closes the stream if call `call` opened it (any call: `None`). A page being left
+        /// after the next page opened its stream must not close that one.
+        fn close(call: Option<u64>) {
+            let open = STREAM.with(|stream| {
+                let mut stream = stream.borrow_mut();
+                match &*stream {
+                    Some((opened_by, _, _)) if call.is_none_or(|c| c == *opened_by) => {
+                        stream.take()
+                    }
+                    _ => None,
+                }
+            });
+            if let Some((_, source, _listener)) = open {
                 source.close();
             }
         }
 
-        close();
+        close(None);
+        let call = CALLS.with(|calls| {
+            calls.set(calls.get() + 1);
+            calls.get()
+        });
         let Ok(source) = EventSource::new(STATUS_EVENTS_PATH) else {
             return;
         };
@@ -134,8 +163,8 @@ pub fn follow_status_events(on_event: impl Fn(StatusEvent) + 'static) {
             source.close();
             return;
         }
-        STREAM.with(|stream| *stream.borrow_mut() = Some((source, listener)));
-        on_cleanup(close);
+        STREAM.with(|stream| *stream.borrow_mut() = Some((call, source, listener)));
+        on_cleanup(move || close(Some(call)));
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (on_event, STATUS_EVENTS_PATH, STATUS_EVENT_NAME);

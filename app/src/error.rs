@@ -45,6 +45,23 @@ pub enum AppError {
     Transport(String),
 }
 
+impl AppError {
+    /// The HTTP status of a server function answering this error, where it is not a server
+    /// failure (`None`: Leptos's `500`).
+    #[cfg(feature = "ssr")]
+    pub fn status(&self) -> Option<http::StatusCode> {
+        match self {
+            AppError::Validation { .. } => Some(http::StatusCode::UNPROCESSABLE_ENTITY),
+            AppError::NotFound(_) => Some(http::StatusCode::NOT_FOUND),
+            AppError::Unauthorized => Some(http::StatusCode::UNAUTHORIZED),
+            AppError::Forbidden | AppError::FeatureDisabled { .. } => {
+                Some(http::StatusCode::FORBIDDEN)
+            }
+            AppError::Internal | AppError::Transport(_) => None,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -24,7 +24,8 @@ use leptos_router::{
 use crate::{
     components::layout::AdminLayout,
     pages::{
-        campaigns::CampaignsPage, integrations::IntegrationsPage, login::LoginPage,
+        campaign::CampaignPage, campaigns::CampaignsPage, data_source_editor::DataSourceEditorPage,
+        data_sources::DataSourcesPage, integrations::IntegrationsPage, login::LoginPage,
         not_found::NotFoundPage, oauth_tokens::OAuthTokensPage, setup::SetupPage,
     },
 };
@@ -75,6 +76,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("integrations") view=IntegrationsPage ssr=SsrMode::Async />
                     <Route path=path!("oauth-tokens") view=OAuthTokensPage ssr=SsrMode::Async />
                     <Route path=path!("campaigns") view=CampaignsPage ssr=SsrMode::Async />
+                    <Route path=path!("campaigns/:id") view=CampaignPage ssr=SsrMode::Async />
+                    <Route path=path!("data-sources") view=DataSourcesPage ssr=SsrMode::Async />
+                    <Route path=path!("data-sources/new") view=DataSourceEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("data-sources/:id") view=DataSourceEditorPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -9,8 +9,10 @@ use std::{collections::HashMap, sync::Arc};
 use crate::{
     error::AppError,
     types::{
-        CampaignView, IntegrationsView, OAuthTokenView, OrgSyncView, Role, SalesforceOutcome,
-        SessionView, SyncMethod, SyncObject, SyncSettingsView, TestOutcome,
+        CampaignForm, CampaignPageView, CampaignSummary, DataSourceEditorView, DataSourceForm,
+        DataSourceView, DataSourcesView, IntegrationsView, LinkForm, LinkView, OAuthTokenView,
+        OrgSyncView, PreviewView, Role, SalesforceOutcome, SessionView, SyncMethod, SyncObject,
+        SyncSettingsView, TestOutcome,
     },
 };
 
@@ -63,7 +65,7 @@ pub trait Console: Send + Sync {
     /// The OAuth Tokens page (administrators).
     async fn oauth_tokens(&self, caller: &Caller) -> Result<Vec<OAuthTokenView>, AppError>;
     /// The Campaigns page (administrators).
-    async fn campaigns(&self, caller: &Caller) -> Result<Vec<CampaignView>, AppError>;
+    async fn campaigns(&self, caller: &Caller) -> Result<Vec<CampaignSummary>, AppError>;
     /// Disconnect Salesforce (administrators, `integrations` flag on; IN-07).
     async fn disconnect_salesforce(&self, caller: &Caller) -> Result<SalesforceOutcome, AppError>;
 }
@@ -100,6 +102,102 @@ pub trait OrgSyncConsole: Send + Sync {
     async fn remove_org_sync(&self, caller: &Caller, id: i64) -> Result<(), AppError>;
     /// Test: `SELECT Id FROM <Object> LIMIT 1` (OS-08); never touches the circuit (OS-09).
     async fn test_org_sync(&self, caller: &Caller, id: i64) -> Result<TestOutcome, AppError>;
+}
+
+/// Campaigns, Data Sources and Links (DS-01..DS-04). Campaigns are for administrators; Data
+/// Sources and Links also need the `integrations` feature flag. Every method checks the
+/// caller itself.
+#[async_trait::async_trait]
+pub trait CampaignConsole: Send + Sync {
+    async fn create_campaign(
+        &self,
+        caller: &Caller,
+        form: CampaignForm,
+    ) -> Result<CampaignSummary, AppError>;
+    async fn update_campaign(
+        &self,
+        caller: &Caller,
+        id: i64,
+        form: CampaignForm,
+    ) -> Result<CampaignSummary, AppError>;
+    async fn delete_campaign(&self, caller: &Caller, id: i64) -> Result<(), AppError>;
+    /// A campaign's page with one page of its records (1-based), optionally searched.
+    async fn campaign_page(
+        &self,
+        caller: &Caller,
+        id: i64,
+        search: Option<String>,
+        page: u64,
+    ) -> Result<CampaignPageView, AppError>;
+    async fn data_sources(&self, caller: &Caller) -> Result<DataSourcesView, AppError>;
+    /// The form for a new Data Source on `org_sync_id`, or for the existing one `id`.
+    async fn data_source_editor(
+        &self,
+        caller: &Caller,
+        id: Option<i64>,
+        org_sync_id: Option<i64>,
+    ) -> Result<DataSourceEditorView, AppError>;
+    /// Creates (`id` None) or saves a Data Source; its campaigns update at once.
+    async fn save_data_source(
+        &self,
+        caller: &Caller,
+        id: Option<i64>,
+        form: DataSourceForm,
+    ) -> Result<DataSourceView, AppError>;
+    /// How many mirrored records the form's filter matches, and the first few.
+    async fn preview_data_source(
+        &self,
+        caller: &Caller,
+        id: Option<i64>,
+        form: DataSourceForm,
+    ) -> Result<PreviewView, AppError>;
+    /// Deletes a Data Source and its Links; imported records stay.
+    async fn delete_data_source(&self, caller: &Caller, id: i64) -> Result<(), AppError>;
+    /// Attaches a Data Source to the campaign (`link_id` None) or changes a Link's mappings.
+    async fn save_link(
+        &self,
+        caller: &Caller,
+        campaign_id: i64,
+        link_id: Option<i64>,
+        form: LinkForm,
+    ) -> Result<LinkView, AppError>;
+    /// Detaches a Link; imported records stay.
+    async fn remove_link(
+        &self,
+        caller: &Caller,
+        campaign_id: i64,
+        link_id: i64,
+    ) -> Result<(), AppError>;
+}
+
+/// The campaigns console as provided in Leptos context.
+pub type SharedCampaignConsole = Arc<dyn CampaignConsole>;
+
+/// The campaigns console and the caller of the current server-function call.
+pub async fn campaigns_and_caller() -> Result<(SharedCampaignConsole, Caller), AppError> {
+    from_context_with_caller::<SharedCampaignConsole>("campaigns console").await
+}
+
+/// A server function's answer with the HTTP status its error calls for: a refused input is
+/// `422`, something missing `404` (instead of Leptos's `500` for every error), so the
+/// browser, logs and scripts see a refusal, not a server failure. A plain form posted
+/// without JavaScript (it asks for HTML) keeps Leptos's redirect back to its page.
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    let wants_html = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    });
+    if let Err(error) = &result
+        && !wants_html
+        && let Some(status) = error.status()
+        && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+    {
+        response.set_status(status);
+    }
+    result
 }
 
 /// The console as provided in Leptos context.

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::SERVER_ERROR_MESSAGE;
 
+mod campaigns;
 mod org_syncs;
+pub use campaigns::*;
 pub use org_syncs::*;
 
 /// What a signed-in user may do.
@@ -232,14 +234,6 @@ pub struct OAuthTokenView {
     pub instance_url: String,
     pub username: String,
     pub issued_at: String,
-}
-
-/// One campaign of the organization.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CampaignView {
-    pub id: i64,
-    pub name: String,
-    pub created_at: String,
 }
 
 /// The shortest password orgsync accepts, as a literal so that messages can `concat!` it.

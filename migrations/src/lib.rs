@@ -23,6 +23,7 @@ mod m20261204_000006_session_lifecycle;
 mod m20261204_000007_mirror_ids_bytewise;
 mod m20261205_000008_salesforce_sign_ins;
 mod m20261205_000009_create_leases;
+mod m20261205_000010_campaign_dialing;
 
 /// Every orgsync migration, oldest first.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_mirror_ids_bytewise::Migration),
             Box::new(m20261205_000008_salesforce_sign_ins::Migration),
             Box::new(m20261205_000009_create_leases::Migration),
+            Box::new(m20261205_000010_campaign_dialing::Migration),
         ]
     }
 }

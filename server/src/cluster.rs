@@ -70,6 +70,11 @@ pub enum Note {
         organization_id: i64,
         org_sync_id: i64,
     },
+    /// These campaigns' records changed (live pages re-read their counts).
+    CampaignsChanged {
+        organization_id: i64,
+        campaign_ids: Vec<i64>,
+    },
 }
 
 /// A note as sent: who sent it, so an instance ignores its own.

@@ -3,6 +3,9 @@
 
 mod auth;
 mod auth_limits;
+mod campaigns;
+mod data_sources;
+mod describe;
 mod integration;
 mod org_syncs;
 mod pages;
@@ -19,6 +22,7 @@ pub use auth::{
     SignInAttempt, validate_new_password,
 };
 pub use auth_limits::{CLIENT_RULE, SETUP_CODE_RULE, USERNAME_RULE};
+pub use campaigns::RECORDS_PER_PAGE;
 pub use integration::{CallbackParams, PROVIDER, SalesforceIntegration, SignInIntent};
 pub use sign_ins::{PKCE_VERIFIER_COLUMN, SIGN_IN_TTL};
 
@@ -37,6 +41,8 @@ pub struct Console {
     commands: Arc<dyn SyncCommands>,
     /// Throttles on failed sign-ins and setup codes.
     limits: auth_limits::AuthLimits,
+    /// Salesforce describes the Data Source form reads.
+    describes: describe::DescribeCache,
 }
 
 /// The one-time first-run code and the file it was written to.
@@ -59,6 +65,7 @@ impl Console {
             salesforce,
             commands,
             limits: auth_limits::AuthLimits::new(Arc::new(crate::sync::SystemClock)),
+            describes: describe::DescribeCache::default(),
         })
     }
 

@@ -51,7 +51,12 @@ pub async fn seed(console: &Console) -> anyhow::Result<()> {
             let org = store::organizations::create(db, DEMO_ORG).await?;
             store::organizations::set_flag(db, org.id, INTEGRATIONS_FLAG, true).await?;
             for name in DEMO_CAMPAIGNS {
-                store::campaigns::create(db, org.id, name).await?;
+                store::campaigns::create(
+                    db,
+                    org.id,
+                    &store::campaigns::CampaignSettings::named(name),
+                )
+                .await?;
             }
             org
         }

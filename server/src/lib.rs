@@ -4,6 +4,7 @@
 //! layer, the console (use cases the UI may perform), the admin commands, and start-up.
 
 pub mod admin;
+pub mod campaigns;
 pub mod cli;
 pub mod cluster;
 pub mod config;

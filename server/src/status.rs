@@ -99,6 +99,23 @@ impl StatusBus {
         );
     }
 
+    /// Publishes that these campaigns' records changed, here and to the other instances.
+    pub fn campaigns_changed(&self, organization_id: i64, campaign_ids: &[i64]) {
+        self.show_campaigns_changed(organization_id, campaign_ids.to_vec());
+        self.cluster.send(Note::CampaignsChanged {
+            organization_id,
+            campaign_ids: campaign_ids.to_vec(),
+        });
+    }
+
+    /// Publishes on this instance only that these campaigns' records changed.
+    pub fn show_campaigns_changed(&self, organization_id: i64, campaign_ids: Vec<i64>) {
+        self.publish(
+            organization_id,
+            StatusEvent::CampaignsChanged { campaign_ids },
+        );
+    }
+
     /// Publishes on this instance only that a sync is gone.
     pub fn show_removed(&self, organization_id: i64, id: i64) {
         self.publish(organization_id, StatusEvent::SyncRemoved { id });

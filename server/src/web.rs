@@ -24,7 +24,7 @@ use std::{
 
 use app::{
     App, shell,
-    ssr::{SharedConsole, SharedOrgSyncConsole},
+    ssr::{SharedCampaignConsole, SharedConsole, SharedOrgSyncConsole},
 };
 use axum::{Router, extract::FromRef, middleware};
 use leptos::prelude::*;
@@ -104,9 +104,11 @@ pub fn route_list() -> Vec<AxumRouteListing> {
 fn app_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let console: SharedConsole = state.console.clone();
     let org_syncs: SharedOrgSyncConsole = state.console.clone();
+    let campaigns: SharedCampaignConsole = state.console.clone();
     move || {
         provide_context(console.clone());
         provide_context(org_syncs.clone());
+        provide_context(campaigns.clone());
         provide_context(app::ssr::RenderOnce::default());
         security_headers::provide_request_nonce();
     }

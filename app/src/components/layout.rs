@@ -64,6 +64,9 @@ fn AdminFrame(session: SessionView) -> impl IntoView {
                     </Show>
                     <NavLink href="/admin/oauth-tokens" label="OAuth Tokens" />
                     <NavLink href="/admin/campaigns" label="Campaigns" />
+                    <Show when=move || integrations>
+                        <NavLink href="/admin/data-sources" label="Data Sources" />
+                    </Show>
                 </nav>
             </aside>
             <main class="content">

@@ -196,6 +196,8 @@ pub enum StatusEvent {
     SyncChanged { sync: OrgSyncView },
     /// An Org Sync was removed.
     SyncRemoved { id: i64 },
+    /// Records of these campaigns were imported or changed (their pages re-read them).
+    CampaignsChanged { campaign_ids: Vec<i64> },
 }
 
 /// The SSE event name every [`StatusEvent`] is sent under.

@@ -43,9 +43,15 @@ pub enum ErrorClass {
 /// A failed REST call.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum SalesforceError {
-    /// The connection could not be made or broke (counts toward the circuit breaker).
+    /// The connection could not be made or broke (counts toward the circuit breaker). For a
+    /// write this means Salesforce never got the request: nothing changed.
     #[error("Salesforce could not be reached: {0}")]
     Transport(String),
+    /// A write was sent but its answer never came (timeout, connection dropped, or an answer
+    /// that could not be read): Salesforce may or may not have applied it. Look before
+    /// sending it again (e.g. query for what it would have created).
+    #[error("Salesforce did not answer the write, which may or may not have taken effect: {0}")]
+    OutcomeUnknown(String),
     /// The access token was refused and could not be refreshed: run Reset Token.
     #[error("Salesforce rejected orgsync's credentials: {0}")]
     Authentication(String),
@@ -66,6 +72,10 @@ pub enum SalesforceError {
     /// Salesforce id, an object or field name that is not an identifier).
     #[error("orgsync refused to send the request to Salesforce: {0}")]
     InvalidInput(String),
+    /// orgsync refused to send more records than one call takes (sObject Collections: 200):
+    /// nothing was sent.
+    #[error("orgsync refused to send {count} records in one call to Salesforce (at most {max})")]
+    TooManyRecords { count: usize, max: usize },
     /// The answer was not what the API documents.
     #[error("Salesforce sent an unexpected answer: {0}")]
     Decode(String),
@@ -105,8 +115,10 @@ impl SalesforceError {
             }
             SalesforceError::ObjectNotFound { .. } => ErrorClass::Configuration,
             SalesforceError::Transport(_)
+            | SalesforceError::OutcomeUnknown(_)
             | SalesforceError::Api { .. }
             | SalesforceError::InvalidInput(_)
+            | SalesforceError::TooManyRecords { .. }
             | SalesforceError::Decode(_) => ErrorClass::Transient,
         }
     }
@@ -243,6 +255,17 @@ mod tests {
                 Transient,
             ),
             (SalesforceError::InvalidInput("bad id".into()), Transient),
+            (
+                SalesforceError::OutcomeUnknown("connection closed".into()),
+                Transient,
+            ),
+            (
+                SalesforceError::TooManyRecords {
+                    count: 201,
+                    max: 200,
+                },
+                Transient,
+            ),
         ];
         for (error, class) in table {
             assert_eq!(error.class(), class, "{error:?}");

@@ -5,6 +5,8 @@
 //! - [`Session`]: authenticated REST calls for one organization's connection. An access token
 //!   rejected with `INVALID_SESSION_ID` is refreshed once, by one caller at a time; the others
 //!   wait and reuse the new token, which a [`TokenStore`] persists.
+//!   [`Session::create_collection`] creates up to 200 records in one call (sObject
+//!   Collections); a write whose answer is lost is [`SalesforceError::OutcomeUnknown`].
 //! - [`streaming::StreamingClient`]: Change Data Capture over the Streaming API (CometD
 //!   long-polling, with replay).
 //! - [`ErrorClass`]: what a caller should do about an error (re-authenticate, tell the admin,
@@ -13,6 +15,7 @@
 //! Secrets are [`secrecy::SecretString`]s: they never show in `Debug` output, and no error of
 //! this crate carries a response body that could hold one.
 
+mod collections;
 mod config;
 mod error;
 mod identity;
@@ -21,6 +24,7 @@ mod oauth;
 mod session;
 pub mod streaming;
 
+pub use collections::{ApiErrorDetail, CollectionResult, MAX_COLLECTION_RECORDS};
 pub use config::{ApiVersion, ConfigError, ConnectedApp, is_https_or_loopback};
 pub use error::{ErrorClass, OAuthError, SalesforceError};
 pub use identity::Identity;

@@ -1,7 +1,10 @@
 //! Authenticated REST calls for one organization's Salesforce connection.
 //!
 //! Calls: `GET` (JSON, SOQL `query`/`queryAll` pages, [`Session::fetch_by_ids`]), `POST` and
-//! `PATCH` with JSON bodies, all through one `send` that owns the refresh logic below.
+//! `PATCH` with JSON bodies, sObject Collections creates (`crate::collections`), all through
+//! one `send` that owns the refresh logic below. A write whose answer never came fails with
+//! [`SalesforceError::OutcomeUnknown`], not [`SalesforceError::Transport`]: it may have been
+//! applied.
 //!
 //! Token handling: a call whose access token is refused (`401 INVALID_SESSION_ID`) triggers
 //! one refresh-token grant, then the call is retried once. Refreshes are single-flight: the
@@ -345,7 +348,7 @@ impl Session {
 
     /// Sends a request with the current access token; on `INVALID_SESSION_ID` refreshes once
     /// (single-flight) and sends it again. The only copy of that logic for every method.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         url: Url,
@@ -373,7 +376,7 @@ impl Session {
         }
     }
 
-    fn url(&self, path: &str) -> Result<Url, SalesforceError> {
+    pub(crate) fn url(&self, path: &str) -> Result<Url, SalesforceError> {
         if !path.starts_with("/services/") {
             return Err(SalesforceError::Decode(format!(
                 "refusing to call {path:?}: not a /services/ path"
@@ -413,7 +416,7 @@ impl Session {
         let response = request
             .send()
             .await
-            .map_err(|e| SalesforceError::Transport(transport(&e)))?;
+            .map_err(|e| request_failure(method, &e))?;
         self.note_api_usage(response.headers());
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(Outcome::Done(response));
@@ -560,6 +563,21 @@ enum Outcome {
     SessionInvalid,
 }
 
+/// The error of a request that got no answer. A read is simply [`SalesforceError::Transport`].
+/// A write (any method but `GET`/`HEAD`) that failed after the connection was made may have
+/// reached Salesforce and been applied: [`SalesforceError::OutcomeUnknown`]. Only a failure to
+/// connect proves it was never sent; a timeout counts as unknown even when it struck while
+/// connecting, since reqwest does not say which phase it interrupted.
+fn request_failure(method: &Method, error: &reqwest::Error) -> SalesforceError {
+    let text = transport(error);
+    let read_only = matches!(*method, Method::GET | Method::HEAD);
+    if read_only || error.is_connect() || error.is_builder() {
+        SalesforceError::Transport(text)
+    } else {
+        SalesforceError::OutcomeUnknown(text)
+    }
+}
+
 fn encode<B: Serialize + ?Sized>(body: &B) -> Result<Vec<u8>, SalesforceError> {
     serde_json::to_vec(body)
         .map_err(|e| SalesforceError::InvalidInput(format!("the request body is not JSON: {e}")))
@@ -594,7 +612,7 @@ async fn expect_success(response: reqwest::Response, url: &Url) -> Result<(), Sa
     Err(api_error(status, &text, url))
 }
 
-fn api_error(status: StatusCode, text: &str, url: &Url) -> SalesforceError {
+pub(crate) fn api_error(status: StatusCode, text: &str, url: &Url) -> SalesforceError {
     let (code, message) = first_error(text).unwrap_or_else(|| {
         (
             format!("HTTP_{}", status.as_u16()),

@@ -40,6 +40,7 @@ pub fn name(method: &Method, path: &str) -> &'static str {
         (Some("/query"), _) => "query",
         (Some("/queryAll"), _) => "queryAll",
         (Some("/query/{locator}" | "/queryAll/{locator}"), _) => "query/more",
+        (Some("/composite/sobjects"), _) => "composite/sobjects",
         _ => "other",
     }
 }
@@ -90,6 +91,11 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     let is_rest = path.starts_with("/services/data/{version}");
     match applied.outcome {
         Some(FaultKind::Drop) => return drop_response(),
+        Some(FaultKind::DropAfterCommit) => {
+            // The call is handled (and its writes committed), then the answer is lost.
+            let _committed = next.run(request).await;
+            return drop_response();
+        }
         Some(FaultKind::Fail {
             status,
             error_code,
@@ -156,6 +162,10 @@ mod tests {
         assert_eq!(
             name(&Method::POST, "/services/data/{version}/sobjects/{object}"),
             "sobject/create"
+        );
+        assert_eq!(
+            name(&Method::POST, "/services/data/{version}/composite/sobjects"),
+            "composite/sobjects"
         );
         assert_eq!(name(&Method::GET, "/services/data/{version}"), "resources");
         assert_eq!(name(&Method::POST, "/services/oauth2/token"), "oauth/token");

@@ -42,6 +42,13 @@ pub enum ApiError {
     InvalidReplicationDate(String),
     NumberOutsideValidRange(String),
     MethodNotAllowed(String),
+    /// An sObject Collections request with more records than `max`.
+    ExceededIdLimit {
+        max: usize,
+    },
+    /// A record of an `allOrNone` collection that was valid but not saved because another
+    /// record of the request failed.
+    AllOrNoneRolledBack,
     /// Anything else, e.g. an injected fault.
     Custom {
         status: StatusCode,
@@ -83,6 +90,8 @@ impl ApiError {
             ApiError::InvalidReplicationDate(_) => "INVALID_REPLICATION_DATE",
             ApiError::NumberOutsideValidRange(_) => "NUMBER_OUTSIDE_VALID_RANGE",
             ApiError::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
+            ApiError::ExceededIdLimit { .. } => "EXCEEDED_ID_LIMIT",
+            ApiError::AllOrNoneRolledBack => "ALL_OR_NONE_OPERATION_ROLLED_BACK",
             ApiError::Custom { error_code, .. } => error_code,
         }
     }
@@ -105,6 +114,10 @@ impl ApiError {
                 fields.join(", ")
             ),
             ApiError::InvalidQueryLocator => "invalid query locator".into(),
+            ApiError::ExceededIdLimit { max } => {
+                format!("record limit reached. cannot submit more than {max} records into this call")
+            }
+            ApiError::AllOrNoneRolledBack => "Record rolled back because not all records were valid and the request was using AllOrNone header".into(),
             ApiError::StringTooLong {
                 label, value, max, ..
             } => {
@@ -126,7 +139,7 @@ impl ApiError {
     }
 
     /// Record-level errors carry `fields`.
-    fn fields(&self) -> Option<Vec<String>> {
+    pub fn fields(&self) -> Option<Vec<String>> {
         match self {
             ApiError::EntityIsDeleted => Some(Vec::new()),
             ApiError::MalformedId { field, .. } => Some(vec![field.clone()]),
@@ -135,7 +148,9 @@ impl ApiError {
             ApiError::StringTooLong { field, .. } | ApiError::RestrictedPicklist { field, .. } => {
                 Some(vec![field.clone()])
             }
-            ApiError::InvalidCrossReferenceKey(_) => Some(Vec::new()),
+            ApiError::InvalidCrossReferenceKey(_) | ApiError::AllOrNoneRolledBack => {
+                Some(Vec::new())
+            }
             _ => None,
         }
     }
@@ -153,6 +168,33 @@ impl ApiError {
     /// The body as a JSON value.
     pub fn body_json(&self) -> Value {
         serde_json::from_str(&self.body()).unwrap_or(Value::Null)
+    }
+
+    /// The single error **object** (not array) some resources answer with, e.g. a malformed
+    /// sObject Collections body: `{"message":..,"errorCode":..}`.
+    pub fn object_response(&self) -> Response {
+        let entry = ErrorEntry {
+            message: self.message(),
+            error_code: self.error_code(),
+            fields: None,
+        };
+        let body = serde_json::to_string(&entry).unwrap_or_else(|_| "{}".to_string());
+        (
+            self.status(),
+            [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+            body,
+        )
+            .into_response()
+    }
+
+    /// One entry of a save result's `errors` (sObject Collections), keys in Salesforce's
+    /// order: `{"statusCode":..,"message":..,"fields":[..]}` (`fields` always present).
+    pub fn save_error(&self) -> Value {
+        serde_json::json!({
+            "statusCode": self.error_code(),
+            "message": self.message(),
+            "fields": self.fields().unwrap_or_default(),
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Fault injection: the next N calls of an endpoint fail with a given status and Salesforce
-//! error, get added latency, or have their connection dropped. `endpoint` is a call-counter
-//! name (see the README) or `*` for every endpoint.
+//! error, get added latency, or have their connection dropped (before handling, or after
+//! handling so the writes stand but the answer is lost). `endpoint` is a call-counter name
+//! (see the README) or `*` for every endpoint.
 
 use std::{
     sync::{Mutex, PoisonError},
@@ -29,6 +30,9 @@ pub enum FaultKind {
     Latency { latency_ms: u64 },
     /// Close the connection without an answer.
     Drop,
+    /// Handle the call (commit its writes), then close the connection without the answer:
+    /// the client cannot tell whether the call took effect. On CometD endpoints, like `drop`.
+    DropAfterCommit,
 }
 
 fn default_code() -> String {
@@ -140,5 +144,21 @@ mod tests {
         assert!(faults.take("query").outcome.is_some());
         assert!(faults.take("query").outcome.is_none());
         assert!(faults.list().is_empty());
+    }
+
+    #[test]
+    fn drop_after_commit_reads_from_json() {
+        let fault: Fault = serde_json::from_str(
+            r#"{"endpoint":"composite/sobjects","kind":"drop_after_commit","count":1}"#,
+        )
+        .expect("fault json");
+        assert_eq!(fault.kind, FaultKind::DropAfterCommit);
+        let faults = Faults::default();
+        faults.add(fault);
+        assert_eq!(
+            faults.take("composite/sobjects").outcome,
+            Some(FaultKind::DropAfterCommit)
+        );
+        assert!(faults.take("composite/sobjects").outcome.is_none());
     }
 }

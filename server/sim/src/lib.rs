@@ -98,7 +98,7 @@ impl StreamingOrg for Org {
     fn streaming_fault(&self, endpoint: &str) -> Option<StreamingFault> {
         let applied = self.faults.take(endpoint);
         match applied.outcome {
-            Some(FaultKind::Drop) => Some(StreamingFault::Drop),
+            Some(FaultKind::Drop | FaultKind::DropAfterCommit) => Some(StreamingFault::Drop),
             Some(FaultKind::Fail {
                 status,
                 message,
@@ -214,6 +214,22 @@ impl Simulator {
     /// The org id (`00D...`).
     pub fn org_id(&self) -> String {
         self.state.org.org_id.clone()
+    }
+
+    /// A snapshot of the live (not deleted) records of `object` in id order, exactly as a
+    /// query sees them. For tests that check their own reading of the org's data against
+    /// the simulator's SOQL engine (the `filters` crate's agreement test).
+    pub fn records(
+        &self,
+        object: schema::Object,
+    ) -> Vec<serde_json::Map<String, serde_json::Value>> {
+        let data = self.state.org.read();
+        data.table(object)
+            .records
+            .values()
+            .filter(|r| r.get("IsDeleted") != Some(&serde_json::Value::Bool(true)))
+            .map(|r| r.as_ref().clone())
+            .collect()
     }
 
     /// Serves on `listener` (HTTPS when configured) until `shutdown` is cancelled.

@@ -1,6 +1,8 @@
 //! The REST API under `/services/data`: discovery, limits, the session extractor, the
-//! `Sforce-Limit-Info` header; sobject and query handlers live in submodules.
+//! `Sforce-Limit-Info` header; sobject, query and sObject Collections handlers live in
+//! submodules.
 
+pub mod composite;
 pub mod query;
 pub mod sobjects;
 
@@ -131,6 +133,7 @@ pub fn router() -> Router<AppState> {
         .route("/services/data/{version}/limits", get(limits))
         .merge(sobjects::router())
         .merge(query::router())
+        .merge(composite::router())
 }
 
 async fn versions(State(state): State<AppState>) -> Json<Value> {

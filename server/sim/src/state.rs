@@ -105,6 +105,21 @@ pub struct WriteOptions {
     pub transaction: Option<(String, i64)>,
 }
 
+/// A record of a multi-record create, validated and stamped, without its id yet.
+struct NewRecord {
+    object: Object,
+    record: Record,
+    stamp: DateTime<Utc>,
+}
+
+/// A record a multi-record create stored: its id and, unless silent, its CDC body.
+struct Created {
+    object: Object,
+    id: String,
+    body: Option<Map<String, Value>>,
+    stamp: DateTime<Utc>,
+}
+
 /// The simulated org.
 pub struct Org {
     pub config: SimConfig,
@@ -424,6 +439,130 @@ impl Org {
         actor: &Actor,
         options: &WriteOptions,
     ) -> Result<String, ApiError> {
+        let (record, stamp) = Self::prepare_create(object, body, actor, options)?;
+        let (id, body) = {
+            let mut data = self.write();
+            self.check_references(&data, &record)?;
+            Self::insert_new(&mut data, object, record, options)
+        };
+        if let Some(body) = body {
+            self.publish(
+                object.name(),
+                ChangeType::Create,
+                vec![id.clone()],
+                Vec::new(),
+                body,
+                actor,
+                stamp,
+                options.transaction.as_ref(),
+            );
+        }
+        Ok(id)
+    }
+
+    /// Creates several records in order, as one request (sObject Collections): each entry is
+    /// the new id or why that record was refused, with the validation of [`Org::create`].
+    /// With `all_or_none`, one refusal saves nothing: the refused records keep their error
+    /// and the valid ones get `ALL_OR_NONE_OPERATION_ROLLED_BACK`. The changes of one call
+    /// share one CDC transaction.
+    pub fn create_many(
+        &self,
+        items: &[Result<(Object, &Value), ApiError>],
+        all_or_none: bool,
+        actor: &Actor,
+    ) -> Vec<Result<String, ApiError>> {
+        let key = self.transaction_key();
+        let options: Vec<WriteOptions> = (1..=items.len())
+            .map(|sequence| WriteOptions {
+                transaction: Some((key.clone(), sequence as i64)),
+                ..WriteOptions::default()
+            })
+            .collect();
+        let prepared = items
+            .iter()
+            .zip(&options)
+            .map(|(item, options)| {
+                let (object, body) = item.clone()?;
+                let (record, stamp) = Self::prepare_create(object, body, actor, options)?;
+                Ok(NewRecord {
+                    object,
+                    record,
+                    stamp,
+                })
+            })
+            .collect();
+        let stored = self.store_all(prepared, all_or_none, &options);
+        stored
+            .into_iter()
+            .zip(&options)
+            .map(|(entry, options)| {
+                let created = entry?;
+                if let Some(body) = created.body {
+                    self.publish(
+                        created.object.name(),
+                        ChangeType::Create,
+                        vec![created.id.clone()],
+                        Vec::new(),
+                        body,
+                        actor,
+                        created.stamp,
+                        options.transaction.as_ref(),
+                    );
+                }
+                Ok(created.id)
+            })
+            .collect()
+    }
+
+    /// Under one write lock, checks the references of every prepared record, then stores the
+    /// valid ones, or none when `all_or_none` and one failed (the valid ones then answer
+    /// `ALL_OR_NONE_OPERATION_ROLLED_BACK`).
+    fn store_all(
+        &self,
+        prepared: Vec<Result<NewRecord, ApiError>>,
+        all_or_none: bool,
+        options: &[WriteOptions],
+    ) -> Vec<Result<Created, ApiError>> {
+        let mut data = self.write();
+        let checked: Vec<Result<NewRecord, ApiError>> = prepared
+            .into_iter()
+            .map(|entry| {
+                let new = entry?;
+                self.check_references(&data, &new.record)?;
+                Ok(new)
+            })
+            .collect();
+        if all_or_none && checked.iter().any(Result::is_err) {
+            return checked
+                .into_iter()
+                .map(|entry| entry.and(Err(ApiError::AllOrNoneRolledBack)))
+                .collect();
+        }
+        checked
+            .into_iter()
+            .zip(options)
+            .map(|(entry, options)| {
+                entry.map(|new| {
+                    let (id, body) = Self::insert_new(&mut data, new.object, new.record, options);
+                    Created {
+                        object: new.object,
+                        id,
+                        body,
+                        stamp: new.stamp,
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Everything of a create that needs no lock: the validated record with its defaults,
+    /// owner, audit fields and derived fields (no `Id` yet), and its stamp.
+    fn prepare_create(
+        object: Object,
+        body: &Value,
+        actor: &Actor,
+        options: &WriteOptions,
+    ) -> Result<(Record, DateTime<Utc>), ApiError> {
         if object == Object::User {
             return Err(ApiError::Custom {
                 status: axum::http::StatusCode::BAD_REQUEST,
@@ -451,30 +590,24 @@ impl Org {
         record.insert("CreatedById".into(), json!(actor.user_id));
         record.insert("LastModifiedById".into(), json!(actor.user_id));
         records::derive(object, &mut record);
-        let (id, body) = {
-            let mut data = self.write();
-            self.check_references(&data, &record)?;
-            let id = data.new_id(object);
-            record.insert("Id".into(), json!(id));
-            let body = (!options.silent).then(|| cdc::full_body(object, &record));
-            data.table_mut(object)
-                .records
-                .insert(id.clone(), Arc::new(record));
-            (id, body)
-        };
-        if let Some(body) = body {
-            self.publish(
-                object.name(),
-                ChangeType::Create,
-                vec![id.clone()],
-                Vec::new(),
-                body,
-                actor,
-                stamp,
-                options.transaction.as_ref(),
-            );
-        }
-        Ok(id)
+        Ok((record, stamp))
+    }
+
+    /// Gives a prepared record its id and stores it (the caller holds the write lock and
+    /// has checked its references); the new id and, unless silent, its CDC body.
+    fn insert_new(
+        data: &mut Data,
+        object: Object,
+        mut record: Record,
+        options: &WriteOptions,
+    ) -> (String, Option<Map<String, Value>>) {
+        let id = data.new_id(object);
+        record.insert("Id".into(), json!(id));
+        let body = (!options.silent).then(|| cdc::full_body(object, &record));
+        data.table_mut(object)
+            .records
+            .insert(id.clone(), Arc::new(record));
+        (id, body)
     }
 
     /// Resolves an untrusted id of `object` to its 18-char form. An id that is not an id of

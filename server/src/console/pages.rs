@@ -4,7 +4,7 @@ use app::{
     error::AppError,
     ssr::{Caller, SignedInUser},
     types::{
-        CampaignView, INTEGRATIONS_FLAG, IntegrationsView, OAuthTokenView, Role,
+        CampaignSummary, INTEGRATIONS_FLAG, IntegrationsView, OAuthTokenView, Role,
         SalesforceCardView, SalesforceOutcome, SessionView,
     },
 };
@@ -69,19 +69,9 @@ impl app::ssr::Console for Console {
         self.disconnect(caller).await
     }
 
-    async fn campaigns(&self, caller: &Caller) -> Result<Vec<CampaignView>, AppError> {
+    async fn campaigns(&self, caller: &Caller) -> Result<Vec<CampaignSummary>, AppError> {
         let admin = caller.admin()?;
-        let campaigns = store::campaigns::list_for_org(&self.db, admin.organization_id)
-            .await
-            .map_err(internal)?;
-        Ok(campaigns
-            .into_iter()
-            .map(|c| CampaignView {
-                id: c.id,
-                name: c.name,
-                created_at: c.created_at.format("%Y-%m-%d").to_string(),
-            })
-            .collect())
+        self.campaign_summaries(admin.organization_id).await
     }
 }
 

@@ -211,6 +211,7 @@ async fn apply_events(
         Some(&Cursor::ReplayId(last.to_string())),
     )
     .await?;
+    super::campaign_feed::records_written(deps, row, &batch).await?;
     Ok(applied + batch.len() as u64)
 }
 

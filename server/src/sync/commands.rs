@@ -14,4 +14,13 @@ pub trait SyncCommands: Send + Sync {
     /// every worker of the organization restarts with the stored token, or, without one,
     /// stops calling Salesforce.
     async fn connection_changed(&self, organization_id: i64);
+    /// Data Sources or Links over the Org Sync changed: its campaigns are brought in line
+    /// with the mirror before this returns (DS-03), and with `fields_changed` the worker
+    /// restarts to fetch fields the mirror does not hold yet (IG-03).
+    async fn data_sources_changed(
+        &self,
+        organization_id: i64,
+        org_sync_id: i64,
+        fields_changed: bool,
+    ) -> Result<(), store::StoreError>;
 }

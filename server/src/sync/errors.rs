@@ -22,6 +22,10 @@ pub enum SyncError {
     Store(#[from] store::StoreError),
     #[error("Salesforce sent a record without its {0}")]
     BadRecord(&'static str),
+    /// The mirror is written, but the campaigns linked to it could not be updated; the
+    /// worker brings them in line before its next round.
+    #[error("orgsync could not update the campaigns: {0}")]
+    Campaigns(store::StoreError),
 }
 
 impl SyncError {
@@ -37,7 +41,9 @@ impl SyncError {
             SyncError::Session(_) => return FailureKind::Fatal,
             SyncError::Salesforce(error) => error.class(),
             SyncError::Streaming(error) => error.class(),
-            SyncError::Store(_) | SyncError::BadRecord(_) => return FailureKind::Transient,
+            SyncError::Store(_) | SyncError::BadRecord(_) | SyncError::Campaigns(_) => {
+                return FailureKind::Transient;
+            }
         };
         match class {
             ErrorClass::Authentication | ErrorClass::Configuration => FailureKind::Fatal,

@@ -39,6 +39,27 @@ pub fn default_fields(object: SfObject) -> &'static [&'static str] {
     }
 }
 
+/// The fields every mirrored record of the Org Sync holds: what was fetched for all of them
+/// (`fetched_fields`), or the default list, all that was fetched before Data Sources.
+pub fn held(row: &store::entities::org_syncs::Model) -> Vec<String> {
+    match &row.fetched_fields {
+        Some(json) => serde_json::from_str(json).unwrap_or_default(),
+        None => REQUIRED
+            .iter()
+            .chain(default_fields(row.object))
+            .map(|f| f.to_string())
+            .collect(),
+    }
+}
+
+/// Fields dial-readiness and the campaign record's name read (see `campaigns::readiness`).
+pub fn readiness_fields(object: SfObject) -> &'static [&'static str] {
+    match object {
+        SfObject::Contact => &["FirstName", "LastName", "DoNotCall"],
+        SfObject::Lead => &["FirstName", "LastName", "DoNotCall", "IsConverted"],
+    }
+}
+
 /// The field list for a round: required fields, then the Data Sources' fields (or the
 /// defaults), each once. `data_source_fields` holds each Data Source's stored JSON array;
 /// names that are not plain SOQL field paths are skipped (they come from the database but
@@ -53,6 +74,9 @@ pub fn plan(object: SfObject, data_source_fields: &[String]) -> Vec<String> {
     }
     if wanted.is_empty() {
         wanted.extend(default_fields(object).iter().map(|f| f.to_string()));
+    } else {
+        // What a campaign record's name and dial-readiness read, whatever the Data Sources do.
+        wanted.extend(readiness_fields(object).iter().map(|f| f.to_string()));
     }
     let mut fields: Vec<String> = REQUIRED.iter().map(|f| f.to_string()).collect();
     fields.extend(
@@ -86,7 +110,7 @@ mod tests {
     }
 
     #[test]
-    fn ig_03_the_union_of_data_source_fields_replaces_the_defaults() {
+    fn ig_03_the_union_of_data_source_fields_and_readiness_fields_replaces_the_defaults() {
         let fields = plan(
             SfObject::Lead,
             &[
@@ -101,6 +125,10 @@ mod tests {
                 "SystemModstamp",
                 "IsDeleted",
                 "Custom_Score__c",
+                "DoNotCall",
+                "FirstName",
+                "IsConverted",
+                "LastName",
                 "Owner.Name",
                 "Phone"
             ]
@@ -115,7 +143,16 @@ mod tests {
         );
         assert_eq!(
             fields,
-            vec!["Id", "SystemModstamp", "IsDeleted", "Name", "Phone"]
+            vec![
+                "Id",
+                "SystemModstamp",
+                "IsDeleted",
+                "DoNotCall",
+                "FirstName",
+                "LastName",
+                "Name",
+                "Phone"
+            ]
         );
     }
 }

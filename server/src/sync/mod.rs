@@ -12,6 +12,7 @@
 //! ```
 
 pub mod breaker;
+pub mod campaign_feed;
 pub mod cdc;
 pub mod clock;
 pub mod commands;

@@ -19,7 +19,7 @@ use store::{
 };
 
 use super::{
-    EngineDeps,
+    EngineDeps, campaign_feed,
     errors::SyncError,
     fields, records,
     worker::{Ingest, RoundReport},
@@ -115,6 +115,7 @@ pub async fn catch_up(
         // ahead; the next round reads it again from the committed watermark.
         let write = async {
             mirror::apply_batch(&deps.db, deps.fence(), row.id, &batch, cursor.as_ref()).await?;
+            campaign_feed::records_written(deps, row, &batch).await?;
             if backfill {
                 let so_far = applied.saturating_add(batch.len() as u64);
                 let so_far = i64::try_from(so_far).unwrap_or(i64::MAX);

@@ -349,6 +349,27 @@ impl SyncCommands for Supervisor {
             .cluster
             .send(Note::ConnectionChanged { organization_id });
     }
+
+    async fn data_sources_changed(
+        &self,
+        organization_id: i64,
+        org_sync_id: i64,
+        fields_changed: bool,
+    ) -> Result<(), store::StoreError> {
+        let deps = &self.inner.deps;
+        let done =
+            crate::campaigns::materialize(&deps.db, org_sync_id, crate::campaigns::Scope::All)
+                .await?;
+        if !done.campaign_ids.is_empty() {
+            deps.bus
+                .campaigns_changed(organization_id, &done.campaign_ids);
+        }
+        if fields_changed {
+            // A new worker fetches the new fields before its first round.
+            self.sync_changed(organization_id, org_sync_id).await;
+        }
+        Ok(())
+    }
 }
 
 /// Notes from other instances: commands are applied to this instance's workers as if given
@@ -388,6 +409,12 @@ impl NoteHandler for Supervisor {
                 organization_id,
                 org_sync_id,
             } => deps.bus.show_removed(organization_id, org_sync_id),
+            Note::CampaignsChanged {
+                organization_id,
+                campaign_ids,
+            } => deps
+                .bus
+                .show_campaigns_changed(organization_id, campaign_ids),
         }
     }
 }

@@ -14,6 +14,7 @@ use store::{entities::org_syncs, org_syncs::SyncMethod, sync_runs};
 use super::{
     EngineDeps,
     breaker::Gate,
+    campaign_feed,
     cdc::Cdc,
     errors::SyncError,
     health::{FailureKind, SyncHealth},
@@ -75,6 +76,9 @@ pub async fn run_rounds(deps: &EngineDeps, org_sync_id: i64) -> Stopped {
     };
     tracing::info!(org_sync_id, object = row.object.as_str(), method = ?row.method, "sync worker started");
     let mut next_round = deps.clock.now();
+    // Whether the linked campaigns are known to match the mirror: not at start (a crash may
+    // have come between a mirror write and its campaigns), nor after a failed update.
+    let mut campaigns_current = false;
     loop {
         let at = match health.gate(deps.clock.now()) {
             Gate::OpenUntil(until) => until.max(next_round),
@@ -86,7 +90,16 @@ pub async fn run_rounds(deps: &EngineDeps, org_sync_id: i64) -> Stopped {
         }
         let started = deps.clock.now();
         let outcome = match session(deps, row.organization_id).await {
-            Ok(session) => ingest.round(deps, &row, &session).await,
+            Ok(session) => {
+                round_with_campaigns(
+                    deps,
+                    &row,
+                    &session,
+                    ingest.as_mut(),
+                    &mut campaigns_current,
+                )
+                .await
+            }
             Err(error) => Err(error),
         };
         let now = deps.clock.now();
@@ -122,6 +135,29 @@ pub async fn run_rounds(deps: &EngineDeps, org_sync_id: i64) -> Stopped {
             }
         }
     }
+}
+
+/// One round with the campaigns' part around it: new Data Source fields fetched first,
+/// campaigns brought in line when they may not be.
+async fn round_with_campaigns(
+    deps: &EngineDeps,
+    row: &org_syncs::Model,
+    session: &Arc<Session>,
+    ingest: &mut dyn Ingest,
+    campaigns_current: &mut bool,
+) -> Result<RoundReport, SyncError> {
+    if campaign_feed::fetch_new_fields(deps, row, session).await? {
+        *campaigns_current = false;
+    }
+    if !*campaigns_current {
+        campaign_feed::refresh_all(deps, row).await?;
+        *campaigns_current = true;
+    }
+    let outcome = ingest.round(deps, row, session).await;
+    if matches!(outcome, Err(SyncError::Campaigns(_))) {
+        *campaigns_current = false;
+    }
+    outcome
 }
 
 async fn session(deps: &EngineDeps, organization_id: i64) -> Result<Arc<Session>, SyncError> {

@@ -15,7 +15,9 @@
 //! ```
 
 pub mod app_settings;
+pub mod campaign_records;
 pub mod campaigns;
+pub mod data_source_links;
 pub mod data_sources;
 pub mod entities;
 mod error;

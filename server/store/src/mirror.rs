@@ -413,6 +413,25 @@ pub async fn all(
         .await?)
 }
 
+/// The mirrored records with these Salesforce ids (deleted or not); unknown ids are skipped.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    org_sync_id: i64,
+    sf_ids: &[String],
+) -> Result<Vec<sf_records::Model>, StoreError> {
+    let mut rows = Vec::with_capacity(sf_ids.len());
+    for chunk in sf_ids.chunks(SELECT_CHUNK) {
+        rows.extend(
+            Entity::find()
+                .filter(Column::OrgSyncId.eq(org_sync_id))
+                .filter(Column::SfId.is_in(chunk.iter().cloned()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
 /// The mirrored record with this Salesforce id, if any (deleted or not).
 pub async fn find(
     db: &impl ConnectionTrait,

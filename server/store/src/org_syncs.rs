@@ -292,3 +292,22 @@ async fn fenced_outcome(
         Err(fence.lost())
     }
 }
+
+/// Records that every mirrored record of the Org Sync now holds `fields` (a JSON array),
+/// after the engine fetched them for all of them (IG-03). Returns whether the Org Sync
+/// exists; [`StoreError::LeaseLost`] when `fence` is a lease no longer held.
+pub async fn set_fetched_fields(
+    db: &impl ConnectionTrait,
+    fence: Fence<'_>,
+    id: i64,
+    fields: &str,
+) -> Result<bool, StoreError> {
+    let updated = Entity::update_many()
+        .col_expr(Column::FetchedFields, Expr::value(fields.to_owned()))
+        .col_expr(Column::UpdatedAt, Expr::value(crate::now()))
+        .filter(Column::Id.eq(id))
+        .apply_if(fence.condition(), QueryFilter::filter)
+        .exec(db)
+        .await?;
+    fenced_outcome(db, fence, updated.rows_affected).await
+}

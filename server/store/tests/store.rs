@@ -954,9 +954,13 @@ async fn tokens_and_campaigns_are_listed_per_organization() {
                 .expect("list campaigns")
                 .is_empty()
         );
-        let err = campaigns::create(&db, other.id + 1000, "Nowhere")
-            .await
-            .expect_err("missing organization");
+        let err = campaigns::create(
+            &db,
+            other.id + 1000,
+            &campaigns::CampaignSettings::named("Nowhere"),
+        )
+        .await
+        .expect_err("missing organization");
         assert!(
             matches!(err, StoreError::NotFound("organization")),
             "{err:?}"
@@ -1289,7 +1293,7 @@ async fn disconnect_removes_token_setting_and_account_but_keeps_org_syncs() {
 // ---------------------------------------------------------------------------------------------
 
 async fn campaign(db: &DatabaseConnection, org_id: i64, name: &str) -> i64 {
-    campaigns::create(db, org_id, name)
+    campaigns::create(db, org_id, &campaigns::CampaignSettings::named(name))
         .await
         .expect("create a campaign")
         .id
@@ -1580,6 +1584,120 @@ async fn disconnect_and_set_up_succeed_while_a_sync_writes_the_mirror() {
         }
         writer.await.expect("the writer");
         assert!(round > 0, "Set up and Disconnect ran beside the writer");
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaign records (DS-03, DS-04)
+// ---------------------------------------------------------------------------------------------
+
+fn record_write(
+    campaign_id: i64,
+    sf_id: &str,
+    name: &str,
+    state: &str,
+) -> store::campaign_records::RecordWrite {
+    store::campaign_records::RecordWrite {
+        campaign_id,
+        sf_id: sf_id.to_owned(),
+        sf_object: "Lead".to_owned(),
+        display_name: name.to_owned(),
+        source_name: "US leads".to_owned(),
+        source_link_id: None,
+        phones: r#"[{"slot":"Primary","raw":"415 555 2671","e164":"+14155552671"}]"#.to_owned(),
+        custom_fields: "{}".to_owned(),
+        state: state.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn ds_03_campaign_records_are_upserted_paged_searched_and_counted() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let first = campaign(&db, acme.id, "First").await;
+        let second = campaign(&db, acme.id, "Second").await;
+        let mut writes: Vec<_> = (0..30)
+            .map(|i| {
+                record_write(
+                    first,
+                    &format!("00Q{i:03}"),
+                    &format!("Person {i:02}"),
+                    "ready",
+                )
+            })
+            .collect();
+        writes.push(record_write(
+            first,
+            "00Q100",
+            "Under_score 100%",
+            "do_not_call",
+        ));
+        writes.push(record_write(second, "00Q000", "Person 00", "deleted"));
+        store::campaign_records::write(&db, &writes)
+            .await
+            .expect("write");
+
+        // Upsert: the same (campaign, sf id) is replaced, never duplicated.
+        let mut changed = record_write(first, "00Q000", "Person 00", "not_matching");
+        changed.display_name = "Renamed".to_owned();
+        store::campaign_records::write(&db, &[changed])
+            .await
+            .expect("rewrite");
+        let rows = store::campaign_records::existing(&db, &[first], None)
+            .await
+            .expect("read");
+        assert_eq!(rows.len(), 31);
+        let renamed = rows.iter().find(|r| r.sf_id == "00Q000").expect("row");
+        assert_eq!(
+            (renamed.display_name.as_str(), renamed.state.as_str()),
+            ("Renamed", "not_matching")
+        );
+        let some =
+            store::campaign_records::existing(&db, &[first, second], Some(&["00Q000".to_owned()]))
+                .await
+                .expect("read some");
+        assert_eq!(some.len(), 2);
+
+        let (page, total) = store::campaign_records::page(&db, first, None, 25, 25)
+            .await
+            .expect("page");
+        assert_eq!((page.len(), total), (6, 31));
+        // Search is case-insensitive and takes % and _ literally.
+        let (found, total) = store::campaign_records::page(&db, first, Some("PERSON 1"), 0, 25)
+            .await
+            .expect("search");
+        assert_eq!(total, 10, "{found:?}");
+        let (found, total) = store::campaign_records::page(&db, first, Some("_score 100%"), 0, 25)
+            .await
+            .expect("search");
+        assert_eq!((total, found[0].sf_id.as_str()), (1, "00Q100"));
+        let (_, total) = store::campaign_records::page(&db, first, Some("%"), 0, 25)
+            .await
+            .expect("search");
+        assert_eq!(total, 1, "a literal percent sign");
+        let (_, total) = store::campaign_records::page(&db, first, Some("+1415"), 0, 25)
+            .await
+            .expect("by phone");
+        assert_eq!(total, 31);
+
+        let mut counts = store::campaign_records::state_counts_for_org(&db, acme.id)
+            .await
+            .expect("counts");
+        counts.sort_by(|a, b| (a.campaign_id, &a.state).cmp(&(b.campaign_id, &b.state)));
+        let summary: Vec<(i64, &str, i64)> = counts
+            .iter()
+            .map(|c| (c.campaign_id, c.state.as_str(), c.count))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (first, "do_not_call", 1),
+                (first, "not_matching", 1),
+                (first, "ready", 29),
+                (second, "deleted", 1)
+            ]
+        );
     })
     .await;
 }

@@ -32,24 +32,79 @@ async fn server_functions_refuse_anonymous_callers_and_viewers() {
         .await
         .expect("an Org Sync");
     let lead_id = lead.id.to_string();
+    let fixtures = CampaignFixtures::create(&app, lead.id).await;
+    let (campaign, other_campaign, spare_campaign) = (
+        fixtures.campaign.to_string(),
+        fixtures.other_campaign.to_string(),
+        fixtures.spare_campaign.to_string(),
+    );
+    let (source, spare_source, link) = (
+        fixtures.source.to_string(),
+        fixtures.spare_source.to_string(),
+        fixtures.link.to_string(),
+    );
     let arguments = |path: &str| -> Vec<(&str, &str)> {
         match path {
             "/api/add_org_sync" => vec![("object", "Contact")],
             "/api/save_org_sync" => vec![("id", &lead_id), ("method", "cdc")],
             "/api/test_org_sync" | "/api/remove_org_sync" => vec![("id", &lead_id)],
+            "/api/create_campaign" => vec![
+                ("name", "New"),
+                ("phone_slots", "Primary"),
+                ("custom_fields", ""),
+                ("region", "US"),
+            ],
+            "/api/update_campaign" => vec![
+                ("id", &campaign),
+                ("name", "Renamed"),
+                ("phone_slots", "Primary"),
+                ("custom_fields", ""),
+                ("region", "GB"),
+            ],
+            "/api/delete_campaign" => vec![("id", &spare_campaign)],
+            "/api/campaign_page" => vec![("id", &campaign)],
+            "/api/save_link" => vec![
+                ("campaign_id", &campaign),
+                ("data_source_id", &source),
+                ("phones[Primary]", "Phone"),
+            ],
+            "/api/remove_link" => vec![("campaign_id", &other_campaign), ("link_id", &link)],
+            "/api/data_source_editor" => vec![("id", &source)],
+            "/api/delete_data_source" => vec![("id", &spare_source)],
             _ => vec![],
         }
     };
+    let json_body = |path: &str| -> Option<serde_json::Value> {
+        let form = serde_json::json!({
+            "org_sync_id": lead.id,
+            "name": "Renamed source",
+            "fields": ["Phone"],
+            "filter": {"combine": "all", "items": [{"type": "condition", "field": "Phone", "op": "is_not_empty"}]},
+        });
+        match path {
+            "/api/save_data_source" | "/api/preview_data_source" => {
+                Some(serde_json::json!({"id": fixtures.source, "form": form}))
+            }
+            _ => None,
+        }
+    };
+    let call = |path: &'static str, cookie: Option<String>| {
+        let (app, arguments, json_body) = (&app, &arguments, &json_body);
+        async move {
+            match json_body(path) {
+                Some(body) => app.post_json(path, cookie.as_deref(), &body).await.status(),
+                None => app
+                    .post_form(path, cookie.as_deref(), &arguments(path))
+                    .await
+                    .status(),
+            }
+        }
+    };
     for (path, access) in ACCESS {
-        let anonymous = app.post_form(path, None, &arguments(path)).await.status();
-        let as_viewer = app
-            .post_form(path, Some(&viewer), &arguments(path))
-            .await
-            .status();
-        let as_admin = app
-            .post_form(path, Some(&admin), &arguments(path))
-            .await
-            .status();
+        // The campaign endpoints run before remove_org_sync takes the Data Sources with it.
+        let anonymous = call(path, None).await;
+        let as_viewer = call(path, Some(viewer.clone())).await;
+        let as_admin = call(path, Some(admin.clone())).await;
         match access {
             Access::Public => {}
             Access::SignedIn => {
@@ -63,6 +118,77 @@ async fn server_functions_refuse_anonymous_callers_and_viewers() {
         }
         // The endpoint exists and works for the caller it is meant for.
         assert!(as_admin.is_success(), "{path} admin: {as_admin}");
+    }
+}
+
+/// What the campaign endpoints act on: three campaigns (one to delete), a Data Source with a Link to the
+/// second campaign, and a spare Data Source to delete.
+struct CampaignFixtures {
+    campaign: i64,
+    other_campaign: i64,
+    spare_campaign: i64,
+    source: i64,
+    spare_source: i64,
+    link: i64,
+}
+
+impl CampaignFixtures {
+    async fn create(app: &crate::helpers::TestApp, org_sync: i64) -> CampaignFixtures {
+        use filters::{FieldInfo, FieldKind};
+        use store::{campaigns, data_source_links, data_sources};
+        let info = vec![
+            FieldInfo::new("Phone", "Phone", FieldKind::Text),
+            FieldInfo::new("LastName", "Last Name", FieldKind::Text),
+        ];
+        let settings = |name: &str| data_sources::DataSourceSettings {
+            name: name.to_owned(),
+            filter: "{}".to_owned(),
+            fields: r#"["Phone","LastName"]"#.to_owned(),
+            field_info: serde_json::to_string(&info).expect("json"),
+        };
+        let db = &app.db;
+        let org = app.org_id;
+        let campaign = campaigns::create(db, org, &campaigns::CampaignSettings::named("One"))
+            .await
+            .expect("campaign")
+            .id;
+        let other_campaign = campaigns::create(db, org, &campaigns::CampaignSettings::named("Two"))
+            .await
+            .expect("campaign")
+            .id;
+        let spare_campaign =
+            campaigns::create(db, org, &campaigns::CampaignSettings::named("Three"))
+                .await
+                .expect("campaign")
+                .id;
+        let source = data_sources::create(db, org, org_sync, &settings("Leads"))
+            .await
+            .expect("data source")
+            .id;
+        let spare_source = data_sources::create(db, org, org_sync, &settings("Spare"))
+            .await
+            .expect("data source")
+            .id;
+        let link = data_source_links::create(
+            db,
+            source,
+            other_campaign,
+            &data_source_links::LinkMappings {
+                phones: r#"[{"slot":"Primary","field":"Phone"}]"#.to_owned(),
+                custom_fields: "[]".to_owned(),
+            },
+        )
+        .await
+        .expect("link")
+        .id;
+        CampaignFixtures {
+            campaign,
+            other_campaign,
+            spare_campaign,
+            source,
+            spare_source,
+            link,
+        }
     }
 }
 

@@ -314,6 +314,24 @@ impl TestApp {
         request.send().await.expect("post")
     }
 
+    /// A same-origin JSON POST (server functions that take JSON).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header(header::ORIGIN, &self.base)
+            .json(body);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.send().await.expect("post json")
+    }
+
     /// A same-origin form POST.
     pub async fn post_form(
         &self,

@@ -5,6 +5,7 @@
 //! a circuit opening and closing, in process) and `kill` (the real binary, killed with
 //! SIGKILL and restarted); `instances` runs several instances on one PostgreSQL.
 
+mod campaigns;
 mod harness;
 mod instances;
 mod interruptions;

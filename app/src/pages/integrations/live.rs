@@ -74,6 +74,7 @@ pub fn apply(syncs: &mut Vec<OrgSyncView>, event: StatusEvent) {
         }
         StatusEvent::SyncChanged { sync } => upsert(syncs, sync),
         StatusEvent::SyncRemoved { id } => syncs.retain(|sync| sync.id != id),
+        StatusEvent::CampaignsChanged { .. } => {}
     }
 }
 

@@ -168,6 +168,11 @@ impl Sim {
         created["id"].as_str().expect("id").to_string()
     }
 
+    /// Stops serving: later connections are refused.
+    pub fn stop_serving(&self) {
+        self.stop.cancel();
+    }
+
     pub async fn endpoint_calls(&self, endpoint: &str) -> u64 {
         let counters = self.control(reqwest::Method::GET, "counters", None).await;
         counters["endpoints"][endpoint].as_u64().unwrap_or(0)

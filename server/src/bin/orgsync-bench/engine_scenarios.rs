@@ -205,10 +205,10 @@ pub async fn cdc(
     let sim = SimProcess::start(records).await?;
     let store = Store::open(database_url.as_deref()).await?;
     let database = store.backend;
-    let result = cdc_run(&sim, &store.db, rate, seconds, records).await;
+    let result = cdc_run(&sim, &store.db, rate, seconds, records, 0).await;
     store.close().await;
     sim.stop().await;
-    let (mut latencies, achieved) = result?;
+    let (mut latencies, _, achieved) = result?;
     latencies.sort_by(f64::total_cmp);
     let (p50, p99, max) = (
         percentile(&latencies, 0.50),
@@ -250,18 +250,141 @@ struct Pending {
     latencies: Vec<f64>,
 }
 
-/// Returns the latencies (ms) and the change rate achieved.
+/// Returns the latencies (ms) to the mirror, to every affected campaign record (with
+/// `campaigns` linked campaigns; empty with none) and the change rate achieved.
 async fn cdc_run(
     sim: &SimProcess,
     db: &DatabaseConnection,
     rate: u32,
     seconds: u32,
     records: usize,
-) -> anyhow::Result<(Vec<f64>, f64)> {
+    campaigns: usize,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>, f64)> {
     let engine = Engine::start(sim, db).await?;
-    let result = cdc_measure(&engine, sim, db, rate, seconds, records).await;
+    let result = cdc_measure(&engine, sim, db, rate, seconds, records, campaigns).await;
     engine.stop().await;
     result
+}
+
+/// One CDC update reaching every affected campaign record: `campaigns` Data Sources over all
+/// Contacts, each linked to its own campaign, so each change updates that many campaign
+/// records; the mirror's latency for the same changes is the ceiling.
+pub async fn campaign_latency(
+    rate: u32,
+    seconds: u32,
+    records: usize,
+    campaigns: usize,
+    database_url: Option<String>,
+) -> anyhow::Result<()> {
+    let sim = SimProcess::start(records).await?;
+    let store = Store::open(database_url.as_deref()).await?;
+    let database = store.backend;
+    let result = cdc_run(&sim, &store.db, rate, seconds, records, campaigns).await;
+    store.close().await;
+    sim.stop().await;
+    let (mut mirror, mut campaign, achieved) = result?;
+    mirror.sort_by(f64::total_cmp);
+    campaign.sort_by(f64::total_cmp);
+    eprintln!(
+        "{} changes at {achieved:.0}/s: campaigns p50 {:.1} ms, p99 {:.1} ms; mirror p99 {:.1} ms",
+        campaign.len(),
+        percentile(&campaign, 0.50),
+        percentile(&campaign, 0.99),
+        percentile(&mirror, 0.99),
+    );
+    println!(
+        "{}",
+        json!({
+            "scenario": "campaign-latency",
+            "changes": campaign.len(),
+            "campaigns": campaigns,
+            "events_per_s": rate,
+            "achieved_events_per_s": achieved.round() as u64,
+            "p50_ms": round1(percentile(&campaign, 0.50)),
+            "p99_ms": round1(percentile(&campaign, 0.99)),
+            "max_ms": round1(percentile(&campaign, 1.0)),
+            "mirror_p99_ms": round1(percentile(&mirror, 0.99)),
+            "database": database,
+        })
+    );
+    Ok(())
+}
+
+/// `count` Data Sources over every Contact, each linked to a campaign of its own (Primary ←
+/// Phone); waits until the campaigns hold every record. Returns the campaign ids.
+async fn link_campaigns(
+    engine: &Engine,
+    db: &DatabaseConnection,
+    org_sync_id: i64,
+    count: usize,
+    records: usize,
+) -> anyhow::Result<Vec<i64>> {
+    use filters::{FieldInfo, FieldKind, Filter};
+    let info = vec![
+        FieldInfo::new("Phone", "Phone", FieldKind::Text),
+        FieldInfo::new("FirstName", "First Name", FieldKind::Text),
+        FieldInfo::new("LastName", "Last Name", FieldKind::Text),
+        FieldInfo::new("DoNotCall", "Do Not Call", FieldKind::Boolean),
+    ];
+    let names: Vec<String> = info.iter().map(|f| f.name.clone()).collect();
+    let mut campaign_ids = Vec::with_capacity(count);
+    for i in 0..count {
+        let source = store::data_sources::create(
+            db,
+            engine.org_id,
+            org_sync_id,
+            &store::data_sources::DataSourceSettings {
+                name: format!("Everyone {i}"),
+                filter: Filter::default().to_json(),
+                fields: serde_json::to_string(&names)?,
+                field_info: serde_json::to_string(&info)?,
+            },
+        )
+        .await?;
+        let campaign = store::campaigns::create(
+            db,
+            engine.org_id,
+            &store::campaigns::CampaignSettings::named(&format!("Campaign {i}")),
+        )
+        .await?;
+        store::data_source_links::create(
+            db,
+            source.id,
+            campaign.id,
+            &store::data_source_links::LinkMappings {
+                phones: json!([{"slot": "Primary", "field": "Phone"}]).to_string(),
+                custom_fields: "[]".into(),
+            },
+        )
+        .await?;
+        campaign_ids.push(campaign.id);
+    }
+    engine
+        .supervisor
+        .data_sources_changed(engine.org_id, org_sync_id, false)
+        .await?;
+    let started = Instant::now();
+    loop {
+        let counts = store::campaign_records::state_counts(db, &campaign_ids).await?;
+        let total: i64 = counts.iter().map(|c| c.count).sum();
+        if total as usize >= records * count {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            bail!(
+                "the campaigns hold {total} of {} records after 120 s",
+                records * count
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "{count} campaigns filled in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    // Let the restarted worker settle into its long poll.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    Ok(campaign_ids)
 }
 
 async fn cdc_measure(
@@ -271,7 +394,8 @@ async fn cdc_measure(
     rate: u32,
     seconds: u32,
     records: usize,
-) -> anyhow::Result<(Vec<f64>, f64)> {
+    campaigns: usize,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>, f64)> {
     eprintln!("enabling a CDC Contact sync…");
     let started = Instant::now();
     let id = engine.enable(SfObject::Contact, SyncMethod::Cdc).await?;
@@ -302,6 +426,11 @@ async fn cdc_measure(
     eprintln!("backfill done in {:.2} s", started.elapsed().as_secs_f64());
     // Let the worker settle into its long poll.
     tokio::time::sleep(Duration::from_millis(500)).await;
+    let campaign_ids = if campaigns > 0 {
+        link_campaigns(engine, db, id, campaigns, records).await?
+    } else {
+        Vec::new()
+    };
     let ids: Vec<String> = store::mirror::all(db, id)
         .await?
         .into_iter()
@@ -312,30 +441,111 @@ async fn cdc_measure(
         bail!("the mirror is empty");
     }
     let total = usize::try_from(u64::from(rate) * u64::from(seconds))?;
-    let pending = Arc::new(Mutex::new(Pending::default()));
     let producer_done = CancellationToken::new();
-    let watcher = tokio::spawn(watch_mirror(
-        db.clone(),
-        id,
-        pending.clone(),
-        producer_done.clone(),
-    ));
+    let mut probes = vec![Probe::Mirror { org_sync_id: id }];
+    if !campaign_ids.is_empty() {
+        probes.push(Probe::Campaigns { campaign_ids });
+    }
+    let pendings: Vec<Arc<Mutex<Pending>>> = probes
+        .iter()
+        .map(|_| Arc::new(Mutex::new(Pending::default())))
+        .collect();
+    let watchers: Vec<_> = probes
+        .into_iter()
+        .zip(&pendings)
+        .map(|(probe, pending)| {
+            tokio::spawn(watch(
+                db.clone(),
+                id,
+                probe,
+                pending.clone(),
+                producer_done.clone(),
+            ))
+        })
+        .collect();
     eprintln!("producing {total} changes at {rate}/s…");
-    let produced = produce_changes(sim, &ids, rate, total, &pending).await;
+    let produced = produce_changes(sim, &ids, rate, total, &pendings).await;
     producer_done.cancel();
     let produced_in = match produced {
         Ok(elapsed) => elapsed,
         Err(error) => {
-            watcher.abort();
+            for watcher in &watchers {
+                watcher.abort();
+            }
             return Err(error);
         }
     };
-    watcher.await.context("the mirror watcher panicked")??;
-    let latencies = std::mem::take(&mut pending.lock().expect("pending lock").latencies);
-    if latencies.len() != total {
-        bail!("{} of {total} changes were timed", latencies.len());
+    for watcher in watchers {
+        watcher.await.context("a watcher panicked")??;
     }
-    Ok((latencies, total as f64 / produced_in.as_secs_f64()))
+    let mut timed: Vec<Vec<f64>> = pendings
+        .iter()
+        .map(|p| std::mem::take(&mut p.lock().expect("pending lock").latencies))
+        .collect();
+    for latencies in &timed {
+        if latencies.len() != total {
+            bail!("{} of {total} changes were timed", latencies.len());
+        }
+    }
+    let mirror = timed.remove(0);
+    let campaign = timed.pop().unwrap_or_default();
+    Ok((mirror, campaign, total as f64 / produced_in.as_secs_f64()))
+}
+
+/// Where a change is looked for.
+enum Probe {
+    /// The mirror row.
+    Mirror { org_sync_id: i64 },
+    /// The record in every one of these campaigns (its Primary phone).
+    Campaigns { campaign_ids: Vec<i64> },
+}
+
+impl Probe {
+    /// `(record id, phone)` of the records with a change pending that `ids` names, where the
+    /// change is complete (in every campaign, for campaigns).
+    async fn observe(
+        &self,
+        db: &DatabaseConnection,
+        ids: Vec<String>,
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        match self {
+            Probe::Mirror { org_sync_id } => {
+                let rows = sf_records::Entity::find()
+                    .filter(sf_records::Column::OrgSyncId.eq(*org_sync_id))
+                    .filter(sf_records::Column::SfId.is_in(ids))
+                    .all(db)
+                    .await?;
+                let mut seen = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let fields: Value = serde_json::from_str(&row.fields)?;
+                    if let Some(phone) = fields["Phone"].as_str() {
+                        seen.push((row.sf_id, phone.to_owned()));
+                    }
+                }
+                Ok(seen)
+            }
+            Probe::Campaigns { campaign_ids } => {
+                let rows = store::campaign_records::existing(db, campaign_ids, Some(&ids)).await?;
+                let mut phones: HashMap<String, Vec<String>> = HashMap::new();
+                for row in rows {
+                    let list: Vec<Value> = serde_json::from_str(&row.phones)?;
+                    let raw = list
+                        .first()
+                        .and_then(|p| p["raw"].as_str())
+                        .unwrap_or_default()
+                        .to_owned();
+                    phones.entry(row.sf_id).or_default().push(raw);
+                }
+                Ok(phones
+                    .into_iter()
+                    .filter(|(_, seen)| {
+                        seen.len() == campaign_ids.len() && seen.iter().all(|p| *p == seen[0])
+                    })
+                    .map(|(id, mut seen)| (id, seen.swap_remove(0)))
+                    .collect())
+            }
+        }
+    }
 }
 
 /// Changes one Contact after the other at `rate`, each with a Phone no other change has.
@@ -344,7 +554,7 @@ async fn produce_changes(
     ids: &[String],
     rate: u32,
     total: usize,
-    pending: &Mutex<Pending>,
+    pendings: &[Arc<Mutex<Pending>>],
 ) -> anyhow::Result<Duration> {
     let http = reqwest::Client::new();
     let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
@@ -361,22 +571,28 @@ async fn produce_changes(
             .and_then(reqwest::Response::error_for_status)
             .with_context(|| format!("change {n} failed"))?;
         let committed = Instant::now();
-        pending
-            .lock()
-            .expect("pending lock")
-            .by_id
-            .entry(id.clone())
-            .or_default()
-            .push(Change { phone, committed });
+        for pending in pendings {
+            pending
+                .lock()
+                .expect("pending lock")
+                .by_id
+                .entry(id.clone())
+                .or_default()
+                .push(Change {
+                    phone: phone.clone(),
+                    committed,
+                });
+        }
     }
     Ok(started.elapsed())
 }
 
-/// Every 2 ms, reads the mirror rows of the records with a change not seen yet (one query)
-/// and times each change whose Phone (or a later change's) the row holds.
-async fn watch_mirror(
+/// Every 2 ms, reads where `probe` looks for the records with a change not seen yet (one
+/// query) and times each change whose Phone (or a later change's) is there.
+async fn watch(
     db: DatabaseConnection,
     org_sync_id: i64,
+    probe: Probe,
     pending: Arc<Mutex<Pending>>,
     producer_done: CancellationToken,
 ) -> anyhow::Result<()> {
@@ -407,7 +623,7 @@ async fn watch_mirror(
                     .sum();
                 let status = store::org_syncs::find_by_id(&db, org_sync_id).await?;
                 bail!(
-                    "{missing} changes never reached the mirror within 30 s of the last one (sync status {:?}, last error {:?})",
+                    "{missing} changes never arrived within 30 s of the last one (sync status {:?}, last error {:?})",
                     status.as_ref().map(|r| r.status),
                     status.and_then(|r| r.last_error)
                 );
@@ -416,20 +632,12 @@ async fn watch_mirror(
         if ids.is_empty() {
             continue;
         }
-        let rows = sf_records::Entity::find()
-            .filter(sf_records::Column::OrgSyncId.eq(org_sync_id))
-            .filter(sf_records::Column::SfId.is_in(ids))
-            .all(&db)
-            .await?;
+        let seen = probe.observe(&db, ids).await?;
         let now = Instant::now();
         let mut pending = pending.lock().expect("pending lock");
         let Pending { by_id, latencies } = &mut *pending;
-        for row in rows {
-            let fields: Value = serde_json::from_str(&row.fields)?;
-            let Some(phone) = fields["Phone"].as_str() else {
-                continue;
-            };
-            let Some(changes) = by_id.get_mut(&row.sf_id) else {
+        for (sf_id, phone) in seen {
+            let Some(changes) = by_id.get_mut(&sf_id) else {
                 continue;
             };
             // A later change of the same record supersedes the earlier ones.
@@ -438,7 +646,7 @@ async fn watch_mirror(
                     latencies.push(ms(now - change.committed));
                 }
                 if changes.is_empty() {
-                    by_id.remove(&row.sf_id);
+                    by_id.remove(&sf_id);
                 }
             }
         }
@@ -815,7 +1023,7 @@ impl SimProcess {
 /// server, dropped by [`Store::close`].
 pub(crate) struct Store {
     pub(crate) db: DatabaseConnection,
-    backend: &'static str,
+    pub(crate) backend: &'static str,
     _dir: tempfile::TempDir,
     /// The server's connection and the database to drop.
     postgres: Option<(DatabaseConnection, String)>,

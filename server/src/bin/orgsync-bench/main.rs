@@ -10,6 +10,7 @@ use std::{
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
+mod campaign_scenarios;
 mod engine_scenarios;
 mod failover_scenario;
 mod sim_client;
@@ -81,6 +82,35 @@ enum Scenario {
         #[arg(long, default_value_t = 500)]
         clients: usize,
     },
+    /// N mirrored Contacts, three Data Sources linked to three campaigns: one full
+    /// materialization into campaign records, and the store's plain write of the same rows.
+    Materialize {
+        /// Mirrored Contacts.
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        /// A PostgreSQL server URL (see `backfill`). Default: a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// A CDC sync feeding campaigns: Salesforce commit to every affected campaign record, with
+    /// the commit-to-mirror latency of the same changes beside it.
+    CampaignLatency {
+        /// Changes per second.
+        #[arg(long, default_value_t = 100)]
+        rate: u32,
+        /// How long to produce changes, in seconds.
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+        /// Contacts in the simulated org.
+        #[arg(long, default_value_t = 10_000)]
+        records: usize,
+        /// Campaigns each change reaches (one Data Source and Link each).
+        #[arg(long, default_value_t = 3)]
+        campaigns: usize,
+        /// A PostgreSQL server URL (see `backfill`). Default: a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Two `orgsync serve` processes on one PostgreSQL; the owner of four Org Syncs is killed:
     /// time until the other runs them all and has caught up (floor: the 30 s lease time).
     Failover {
@@ -121,6 +151,26 @@ async fn main() -> anyhow::Result<()> {
         } => engine_scenarios::cdc(rate.max(1), seconds.max(1), records.max(1), database_url).await,
         Scenario::Sse { clients } => engine_scenarios::sse(clients.max(1)).await,
         Scenario::Failover { database_url } => failover_scenario::failover(database_url).await,
+        Scenario::CampaignLatency {
+            rate,
+            seconds,
+            records,
+            campaigns,
+            database_url,
+        } => {
+            engine_scenarios::campaign_latency(
+                rate.max(1),
+                seconds.max(1),
+                records.max(1),
+                campaigns.max(1),
+                database_url,
+            )
+            .await
+        }
+        Scenario::Materialize {
+            records,
+            database_url,
+        } => campaign_scenarios::materialize_scenario(records.max(1), database_url).await,
     }
 }
 

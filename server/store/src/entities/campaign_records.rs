@@ -11,7 +11,7 @@ pub struct Model {
     pub campaign_id: i64,
     /// Unique per campaign.
     pub sf_id: String,
-    /// JSON array of normalized phone numbers.
+    /// JSON array of the record's phones, one per mapped slot (see `campaign_records`).
     #[sea_orm(column_type = "Text")]
     pub phones: String,
     /// JSON object of custom field values.
@@ -20,6 +20,14 @@ pub struct Model {
     /// Set to NULL when the Link is deleted; the record stays.
     pub source_link_id: Option<i64>,
     pub updated_at: DateTimeUtc,
+    /// "Contact" or "Lead".
+    pub sf_object: String,
+    pub display_name: String,
+    /// The Data Source it was imported through (kept when that is removed).
+    pub source_name: String,
+    /// `ready`, or why the record cannot be dialed.
+    pub state: String,
+    pub created_at: DateTimeUtc,
 }
 
 /// Foreign keys of this table and the tables that point at it.

@@ -11,6 +11,14 @@ pub struct Model {
     pub organization_id: i64,
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// JSON array of phone slot names, in dialing order.
+    #[sea_orm(column_type = "Text")]
+    pub phone_slots: String,
+    /// JSON array of custom field names.
+    #[sea_orm(column_type = "Text")]
+    pub custom_fields: String,
+    /// ISO 3166 region for phone numbers written without a country code.
+    pub region: String,
 }
 
 /// Foreign keys of this table and the tables that point at it.

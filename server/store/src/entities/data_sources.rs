@@ -19,6 +19,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub fields: String,
     pub created_at: DateTimeUtc,
+    /// JSON array of the describe entries (name, label, kind) of the fields read.
+    #[sea_orm(column_type = "Text")]
+    pub field_info: String,
 }
 
 /// Foreign keys of this table and the tables that point at it.

@@ -137,6 +137,9 @@ pub struct Model {
     pub backfill_records: Option<i64>,
     /// Records the running first backfill expects in total; `None` when none runs.
     pub backfill_total: Option<i64>,
+    /// JSON array of the fields every mirrored record holds; `None`: the default field list.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub fetched_fields: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,0 +1,204 @@
+//! The Data Sources tab (DS-02): the campaign's Links, each with its mappings and its own
+//! readiness counts, and the form that attaches a Data Source with its mappings. Removing a
+//! Link leaves its records in the campaign.
+
+use leptos::prelude::*;
+
+use super::{Actions, readiness::ReadinessBar};
+use crate::{
+    components::alert::{Alert, AlertKind},
+    types::{CampaignPageView, DataSourceOption, LinkView},
+};
+
+#[component]
+pub fn LinksTab(view: CampaignPageView, actions: Actions) -> impl IntoView {
+    if !view.data_sources_enabled {
+        return view! {
+            <Alert kind=AlertKind::Info>
+                "Data Sources need the integrations feature flag. Contact orgsync support to have it enabled."
+            </Alert>
+        }
+        .into_any();
+    }
+    let campaign_id = view.campaign.id;
+    let remove_error = move || actions.remove_link.value().get().and_then(|r| r.err());
+    let links = view
+        .links
+        .iter()
+        .cloned()
+        .map(|link| view! { <LinkCard campaign_id link actions /> })
+        .collect_view();
+    let attached: Vec<i64> = view.links.iter().map(|l| l.data_source_id).collect();
+    let available: Vec<DataSourceOption> = view
+        .data_sources
+        .iter()
+        .filter(|d| !attached.contains(&d.id))
+        .cloned()
+        .collect();
+    view! {
+        <div class="stack">
+            {if view.links.is_empty() {
+                view! {
+                    <div class="empty-state empty-state-compact">
+                        <h3>"No Data Sources attached"</h3>
+                        <p>"Attach a Data Source below to import its Salesforce records into this campaign."</p>
+                    </div>
+                }
+                .into_any()
+            } else {
+                links.into_any()
+            }}
+            {move || remove_error().map(|e| view! { <Alert kind=AlertKind::Error>{e.to_string()}</Alert> })}
+            <AttachForm
+                campaign_id
+                phone_slots=view.campaign.phone_slots.clone()
+                custom_fields=view.campaign.custom_fields.clone()
+                available
+                actions
+            />
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn LinkCard(campaign_id: i64, link: LinkView, actions: Actions) -> impl IntoView {
+    let mappings = link
+        .phones
+        .iter()
+        .map(|(slot, field)| format!("{field} → {slot}"))
+        .chain(
+            link.custom_fields
+                .iter()
+                .map(|(custom, field)| format!("{field} → {custom}")),
+        )
+        .collect::<Vec<_>>()
+        .join(" · ");
+    view! {
+        <section class="card link-card" data-link=link.data_source_name.clone()>
+            <div class="card-body link-body">
+                <div class="link-main">
+                    <h3 class="link-title">{link.data_source_name.clone()}</h3>
+                    <p class="cell-muted">{format!("{} · {mappings}", link.object)}</p>
+                    <ReadinessBar counts=link.counts.clone() />
+                </div>
+                <ActionForm action=actions.remove_link>
+                    <input type="hidden" name="campaign_id" value=campaign_id.to_string() />
+                    <input type="hidden" name="link_id" value=link.id.to_string() />
+                    <button
+                        type="submit"
+                        class="btn btn-secondary btn-small"
+                        on:click=|ev| {
+                            if !crate::browser::confirm(
+                                "Remove this Data Source from the campaign? Records already imported stay.",
+                            ) {
+                                ev.prevent_default();
+                            }
+                        }
+                    >
+                        "Remove"
+                    </button>
+                </ActionForm>
+            </div>
+        </section>
+    }
+}
+
+/// Attach a Data Source: choose it, then which of its fields fills each phone slot and
+/// custom field. The field lists follow the chosen Data Source.
+#[component]
+fn AttachForm(
+    campaign_id: i64,
+    phone_slots: Vec<String>,
+    custom_fields: Vec<String>,
+    available: Vec<DataSourceOption>,
+    actions: Actions,
+) -> impl IntoView {
+    if available.is_empty() {
+        return view! {
+            <p class="muted">
+                "Every Data Source is attached. Create more on the "
+                <a href="/admin/data-sources">"Data Sources"</a>
+                " page."
+            </p>
+        }
+        .into_any();
+    }
+    let chosen = RwSignal::new(available.first().map(|d| d.id));
+    let sources = StoredValue::new(available.clone());
+    let fields = move || {
+        let id = chosen.get();
+        sources.with_value(|all| {
+            all.iter()
+                .find(|d| Some(d.id) == id)
+                .map(|d| d.fields.clone())
+                .unwrap_or_default()
+        })
+    };
+    let error = move || actions.save_link.value().get().and_then(|r| r.err());
+    let select = move |name: String, label: String, id: String| {
+        let for_id = id.clone();
+        view! {
+            <div class="field">
+                <label for=for_id>{label}</label>
+                <select id=id name=name>
+                    <option value="">"— not mapped —"</option>
+                    {move || fields()
+                        .into_iter()
+                        .map(|f| view! { <option value=f.clone()>{f.clone()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="attach-title">
+            <div class="card-header">
+                <h2 class="card-title" id="attach-title">"Attach a Data Source"</h2>
+            </div>
+            <div class="card-body">
+                <ActionForm action=actions.save_link attr:class="form form-grid">
+                    <input type="hidden" name="campaign_id" value=campaign_id.to_string() />
+                    <div class="field">
+                        <label for="link-source">"Data Source"</label>
+                        <select
+                            id="link-source"
+                            name="data_source_id"
+                            on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())
+                        >
+                            {available
+                                .iter()
+                                .map(|d| view! {
+                                    <option value=d.id.to_string()>{format!("{} ({})", d.name, d.object)}</option>
+                                })
+                                .collect_view()}
+                        </select>
+                    </div>
+                    {phone_slots
+                        .iter()
+                        .enumerate()
+                        .map(|(i, slot)| select(
+                            format!("phones[{slot}]"),
+                            format!("Phone: {slot}"),
+                            format!("link-phone-{i}"),
+                        ))
+                        .collect_view()}
+                    {custom_fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, custom)| select(
+                            format!("custom_fields[{custom}]"),
+                            format!("Custom field: {custom}"),
+                            format!("link-custom-{i}"),
+                        ))
+                        .collect_view()}
+                    <div class="form-actions">
+                        <button type="submit" class="btn btn-primary">"Attach"</button>
+                    </div>
+                </ActionForm>
+                {move || error().map(|e| view! { <Alert kind=AlertKind::Error>{e.to_string()}</Alert> })}
+            </div>
+        </section>
+    }
+    .into_any()
+}

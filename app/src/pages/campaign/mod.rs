@@ -1,0 +1,177 @@
+//! `/admin/campaigns/:id`: one campaign. Its dial-readiness, and three tabs (a query
+//! parameter, so each works without JavaScript): its records (paged, searchable), its Data
+//! Sources (the Links, DS-02) and its settings. Counts and records update live (DS-03).
+
+mod links;
+pub mod readiness;
+mod records;
+mod settings;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::{
+    api::{RemoveLink, SaveLink, UpdateCampaign, campaign_page},
+    components::notice::ErrorNotice,
+    types::{CampaignPageView, StatusEvent},
+};
+
+use self::{
+    links::LinksTab, readiness::ReadinessSummary, records::RecordsTab, settings::SettingsTab,
+};
+
+/// The page's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Records,
+    DataSources,
+    Settings,
+}
+
+impl Tab {
+    fn parse(code: Option<&str>) -> Tab {
+        match code {
+            Some("data-sources") => Tab::DataSources,
+            Some("settings") => Tab::Settings,
+            _ => Tab::Records,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Tab::Records => "records",
+            Tab::DataSources => "data-sources",
+            Tab::Settings => "settings",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Records => "Records",
+            Tab::DataSources => "Data Sources",
+            Tab::Settings => "Settings",
+        }
+    }
+}
+
+/// The actions of the page; each one's completion re-reads the page.
+#[derive(Clone, Copy)]
+struct Actions {
+    save_link: ServerAction<SaveLink>,
+    remove_link: ServerAction<RemoveLink>,
+    update: ServerAction<UpdateCampaign>,
+}
+
+#[component]
+pub fn CampaignPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let actions = Actions {
+        save_link: ServerAction::new(),
+        remove_link: ServerAction::new(),
+        update: ServerAction::new(),
+    };
+    // Re-read the page after each action that changed something; a refused one leaves the
+    // page (and the admin's half-filled form) as it is.
+    let changes = RwSignal::new(0u32);
+    let count_success = move |succeeded: bool| {
+        if succeeded {
+            changes.update(|n| *n += 1);
+        }
+    };
+    Effect::new(move |_| {
+        count_success(actions.save_link.value().with(|v| matches!(v, Some(Ok(_)))))
+    });
+    Effect::new(move |_| {
+        count_success(
+            actions
+                .remove_link
+                .value()
+                .with(|v| matches!(v, Some(Ok(_)))),
+        )
+    });
+    Effect::new(move |_| count_success(actions.update.value().with(|v| matches!(v, Some(Ok(_))))));
+    let page = Resource::new(
+        move || {
+            (
+                id(),
+                query.with(|q| q.get("q")),
+                query.with(|q| q.get("page").and_then(|p| p.parse::<u64>().ok())),
+                changes.get(),
+            )
+        },
+        |(id, search, page, _)| async move {
+            match id {
+                Some(id) => campaign_page(id, search, page).await,
+                None => Err(crate::error::AppError::NotFound("That campaign".into())),
+            }
+        },
+    );
+    Effect::new(move |_| {
+        crate::browser::follow_status_events(move |event| {
+            if let StatusEvent::CampaignsChanged { campaign_ids } = event
+                && id().is_some_and(|id| campaign_ids.contains(&id))
+            {
+                page.refetch();
+            }
+        });
+    });
+    let tab = move || Tab::parse(query.with(|q| q.get("tab")).as_deref());
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(view) => view! { <CampaignView view tab=tab() actions /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CampaignView(view: CampaignPageView, tab: Tab, actions: Actions) -> impl IntoView {
+    let campaign = view.campaign.clone();
+    let base = format!("/admin/campaigns/{}", campaign.id);
+    let tabs = [Tab::Records, Tab::DataSources, Tab::Settings]
+        .into_iter()
+        .map(|t| {
+            let href = format!("{base}?tab={}", t.code());
+            view! {
+                <a class="tab" href=href aria-current=(t == tab).then_some("page")>
+                    {t.label()}
+                </a>
+            }
+        })
+        .collect_view();
+    let body = match tab {
+        Tab::Records => {
+            view! { <RecordsTab campaign_id=campaign.id records=view.records.clone() /> }.into_any()
+        }
+        Tab::DataSources => view! { <LinksTab view=view.clone() actions /> }.into_any(),
+        Tab::Settings => {
+            view! { <SettingsTab campaign=campaign.clone() update=actions.update /> }.into_any()
+        }
+    };
+    view! {
+        <Title text=campaign.name.clone() />
+        <header class="page-header">
+            <p class="breadcrumb">
+                <a href="/admin/campaigns">"Campaigns"</a>
+            </p>
+            <h1 class="page-title">{campaign.name.clone()}</h1>
+            <p class="page-lead">
+                {format!(
+                    "Phone slots: {} · Region: {}",
+                    campaign.phone_slots.join(", "),
+                    campaign.region,
+                )}
+            </p>
+        </header>
+        <ReadinessSummary counts=campaign.counts.clone() />
+        <nav class="tabs" aria-label="Campaign">{tabs}</nav>
+        {body}
+    }
+}

@@ -1,0 +1,590 @@
+/**
+ * Data Sources, Links and campaigns (DS-01..DS-04, and OS-07's cascade), against the real
+ * engine and the Salesforce simulator: a Contact Org Sync on REST Polling mirrors the
+ * simulated org, a Data Source filters the mirror, a Link imports its records into a campaign
+ * with mapped phones and custom fields, and the campaign follows Salesforce live.
+ *
+ * JavaScript only (the `ssr` project skips this file): the Data Source editor needs it, and
+ * DS-03 checks that the campaign page follows the server-sent events without a reload.
+ *
+ * Every test builds its own organization, sync, Data Source and campaign. Expected counts are
+ * computed from the simulator's own records (its control API), read at the time of the test:
+ * earlier tests on this worker may have changed some of them.
+ */
+import type { Locator, Page, Response } from "@playwright/test";
+import {
+  type OrgsyncServer,
+  POLL_UNIT_SECS,
+  Simulator,
+  adminNav,
+  expect,
+  pageHeading,
+  screenshot,
+  test,
+  uniqueName,
+  waitForHydration,
+  watchHydration,
+} from "./fixtures";
+
+/** "Last sync" once something was synchronized. */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/;
+/** A REST sync polls every 5 "minutes" (5 s here); give the engine a few rounds. */
+const POLL_MS = 5 * POLL_UNIT_SECS * 1_000;
+const LIVE_TIMEOUT_MS = 4 * POLL_MS + 10_000;
+/** server/src/campaigns/mapping.rs, `MappingError::NoPhone`. */
+const NO_PHONE_MESSAGE = "Map at least one Salesforce field to a phone number slot.";
+/** OS-07, word for word. */
+const REMOVE_PROMPT = "Remove Contact sync? This will also remove any data sources linked to this object.";
+
+const OBJECT = "Contact";
+
+/** A record as the simulator's control API returns it. */
+type SimRecord = { Id: string } & Record<string, unknown>;
+
+/** Readiness code → count, as the campaign page's Dial-readiness card shows them. */
+type Counts = Record<string, number>;
+
+/** The simulated org's current (not deleted) records of `object`. */
+async function simRecords(app: OrgsyncServer, object: string): Promise<SimRecord[]> {
+  const body = (await app.sim.control(`records/${object}`, { method: "GET" })) as { records: SimRecord[] };
+  return body.records;
+}
+
+/** Salesforce's null: missing, `null` or empty text (server/filters/src/eval.rs). */
+const isEmpty = (value: unknown) => value === undefined || value === null || value === "";
+const sameText = (a: unknown, b: string) =>
+  typeof a === "string" && a.toLocaleUpperCase() === b.toLocaleUpperCase();
+
+/** The filter every test's Data Source uses: `LeadSource equals <source> and Phone is not empty`. */
+const matches = (record: SimRecord, source: string) => sameText(record.LeadSource, source) && !isEmpty(record.Phone);
+
+/**
+ * The LeadSource value with the most matching records, at least three of them without
+ * DoNotCall (so a test has records whose readiness a change in Salesforce can move).
+ */
+function chooseSource(records: SimRecord[]): { source: string; matching: SimRecord[] } {
+  const sources = [...new Set(records.map((r) => r.LeadSource).filter((s): s is string => typeof s === "string"))];
+  let best: { source: string; matching: SimRecord[] } | undefined;
+  for (const source of sources) {
+    const matching = records.filter((r) => matches(r, source));
+    if (!best || matching.length > best.matching.length) best = { source, matching };
+  }
+  if (!best || best.matching.filter((r) => r.DoNotCall !== true).length < 3) {
+    throw new Error(`the simulator's ${OBJECT}s offer no LeadSource with enough matching records`);
+  }
+  return best;
+}
+
+/** `LeadSource` values of the simulated org other than `source` (to make a record stop matching). */
+function otherSource(records: SimRecord[], source: string): string {
+  const other = records
+    .map((r) => r.LeadSource)
+    .find((s): s is string => typeof s === "string" && !sameText(s, source));
+  return other ?? "Other";
+}
+
+const settings = (page: Page) => page.getByRole("dialog", { name: "Sync Settings" });
+const syncRow = (page: Page) => settings(page).getByRole("group", { name: OBJECT, exact: true });
+const readinessCard = (page: Page) => page.getByRole("region", { name: "Dial-readiness" });
+const recordsSection = (page: Page) => page.getByRole("region", { name: "Records", exact: true });
+const attachForm = (page: Page) => page.getByRole("region", { name: "Attach a Data Source" });
+const campaignTabs = (page: Page) => page.getByRole("navigation", { name: "Campaign" });
+
+/** The Dial-readiness card's counts by reason code (reasons with no record are not shown). */
+async function readiness(page: Page): Promise<Counts> {
+  return readinessCard(page)
+    .locator("dd[data-reason]")
+    .evaluateAll((items) =>
+      Object.fromEntries(items.map((item) => [item.getAttribute("data-reason") ?? "?", Number(item.textContent)])),
+    );
+}
+
+const sum = (counts: Counts) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+/** Marks the current document; `sameDocument` is then true until a reload. */
+async function markDocument(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (window as unknown as { __e2eSameDocument?: boolean }).__e2eSameDocument = true;
+  });
+}
+const sameDocument = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __e2eSameDocument?: boolean }).__e2eSameDocument === true);
+
+/** Waits for the answer of the server function `/api/<endpoint>` to a POST. */
+const answerOf = (page: Page, endpoint: string): Promise<Response> =>
+  page.waitForResponse(
+    (response) => new URL(response.url()).pathname === `/api/${endpoint}` && response.request().method() === "POST",
+  );
+
+/** What a test builds: its Data Source, and the simulator's records it should match. */
+interface Built {
+  orgSyncId: string;
+  dataSource: string;
+  source: string;
+  /** The simulator's records the filter matches (at the time the Data Source was built). */
+  matching: SimRecord[];
+  /** All the simulator's records of the object (same time). */
+  all: SimRecord[];
+}
+
+/** Drives the admin pages for one test's organization. */
+class Admin {
+  constructor(
+    readonly page: Page,
+    readonly app: OrgsyncServer,
+  ) {}
+
+  static async start(page: Page, app: OrgsyncServer): Promise<Admin> {
+    await watchHydration(page);
+    await app.createAdmin(page);
+    return new Admin(page, app);
+  }
+
+  async open(path: string): Promise<void> {
+    await this.page.goto(path);
+    await waitForHydration(this.page);
+  }
+
+  /** Set up (IN-04) against the simulator. */
+  async connectSalesforce(): Promise<void> {
+    const { page } = this;
+    await this.open("/admin/integrations");
+    const opened = page.waitForEvent("popup");
+    await page.getByRole("region", { name: "Salesforce" }).getByRole("button", { name: "Set up" }).click();
+    const popup = await opened;
+    await popup.waitForURL(/\/services\/oauth2\/authorize/);
+    await popup.getByLabel("Username").fill(Simulator.USERNAME);
+    await popup.getByLabel("Password").fill(Simulator.PASSWORD);
+    const closed = popup.waitForEvent("close");
+    await popup.getByRole("button", { name: "Allow", exact: true }).click();
+    await closed;
+    await expect(page).toHaveURL(/salesforce=connected$/);
+  }
+
+  /** Adds the Contact Org Sync on REST Polling every 5 min, on; waits for its first poll. */
+  async addRestSync(): Promise<string> {
+    const { page } = this;
+    await this.open("/admin/integrations?modal=sync-settings");
+    const added = answerOf(page, "add_org_sync");
+    await settings(page).getByRole("region", { name: "Add object" }).getByRole("button", { name: OBJECT }).click();
+    await added;
+    const row = syncRow(page);
+    await expect(row).toBeVisible();
+    await row.getByLabel("Method").selectOption("rest");
+    await row.getByLabel("Interval").selectOption({ label: "5 min" });
+    await row.getByRole("switch", { name: "Enabled" }).check();
+    const saved = answerOf(page, "save_org_sync");
+    await row.getByRole("button", { name: "Save" }).click();
+    await saved;
+    // The first poll is the backfill: done once Last sync shows and no progress bar is left.
+    await expect(row.locator(".sync-last")).toHaveText(TIMESTAMP, { timeout: LIVE_TIMEOUT_MS });
+    await expect(row.getByRole("progressbar")).toHaveCount(0, { timeout: LIVE_TIMEOUT_MS });
+    await expect(row.locator(".status-label")).toHaveText("Active");
+    const id = await row.getAttribute("data-sync-id");
+    expect(id, "the row names its Org Sync").toBeTruthy();
+    return id ?? "";
+  }
+
+  /** Opens the editor of a new Contact Data Source from the Data Sources page. */
+  async openNewDataSource(orgSyncId: string): Promise<void> {
+    const { page } = this;
+    await this.open("/admin/data-sources");
+    await expect(pageHeading(page, "Data Sources")).toBeVisible();
+    const button = page.getByRole("link", { name: `New ${OBJECT} Data Source`, exact: true });
+    await expect(button).toHaveAttribute("href", `/admin/data-sources/new?org_sync=${orgSyncId}`);
+    await button.click();
+    await expect(pageHeading(page, `New ${OBJECT} Data Source`)).toBeVisible();
+  }
+
+  /** The editor's checkbox for a field (its id is `ds-field-<API name>`). */
+  fieldCheckbox(field: string): Locator {
+    return this.page
+      .getByRole("group", { name: "Fields it reads" })
+      .locator(`input[type="checkbox"][value="${field}"]`);
+  }
+
+  /** Fills the editor: name, fields, and `LeadSource equals <source>` + `Phone is not empty`. */
+  async fillEditor(name: string, source: string): Promise<void> {
+    const { page } = this;
+    await page.getByLabel("Name", { exact: true }).fill(name);
+    for (const field of ["Phone", "MobilePhone", "LeadSource", "Department"]) {
+      await this.fieldCheckbox(field).check();
+      await expect(this.fieldCheckbox(field)).toBeChecked();
+    }
+    // A new Data Source starts with one empty condition.
+    const rows = page.locator(".filter-row");
+    await expect(rows).toHaveCount(1);
+    const first = rows.nth(0);
+    await first.getByLabel("Field", { exact: true }).selectOption("LeadSource");
+    await first.getByLabel("Operator", { exact: true }).selectOption({ label: "equals" });
+    await first.getByLabel("Value", { exact: true }).fill(source);
+    await page.getByRole("button", { name: "Add condition" }).click();
+    await expect(rows).toHaveCount(2);
+    const second = rows.nth(1);
+    await second.getByLabel("Field", { exact: true }).selectOption("Phone");
+    await second.getByLabel("Operator", { exact: true }).selectOption({ label: "is not empty" });
+    await expect(second.getByLabel("Value", { exact: true })).toBeDisabled();
+  }
+
+  /** Presses Preview and returns the count line once the answer is shown. */
+  async preview(): Promise<string> {
+    const { page } = this;
+    const answered = answerOf(page, "preview_data_source");
+    await page.getByRole("button", { name: "Preview", exact: true }).click();
+    expect((await answered).status(), "Preview answered").toBe(200);
+    const count = page.getByTestId("preview").locator(".preview-count");
+    await expect(count).toBeVisible();
+    return (await count.innerText()).trim();
+  }
+
+  /** Save Data Source; the editor goes back to the Data Sources page. */
+  async saveDataSource(): Promise<void> {
+    const { page } = this;
+    const answered = answerOf(page, "save_data_source");
+    await page.getByRole("button", { name: "Save Data Source" }).click();
+    const response = await answered;
+    expect(response.status(), `Save Data Source: ${await response.text()}`).toBe(200);
+    await expect(page).toHaveURL((url) => url.pathname === "/admin/data-sources");
+    await expect(pageHeading(page, "Data Sources")).toBeVisible();
+  }
+
+  dataSourceRow(name: string): Locator {
+    return this.page.getByRole("table", { name: "Data Sources" }).locator(`tr[data-data-source="${name}"]`);
+  }
+
+  /** Connect, add the sync, build a Data Source through the editor; no preview checks. */
+  async buildDataSource(): Promise<Built> {
+    await this.connectSalesforce();
+    const orgSyncId = await this.addRestSync();
+    const all = await simRecords(this.app, OBJECT);
+    const { source, matching } = chooseSource(all);
+    const dataSource = uniqueName("ds");
+    await this.openNewDataSource(orgSyncId);
+    await this.fillEditor(dataSource, source);
+    await this.saveDataSource();
+    await expect(this.dataSourceRow(dataSource)).toBeVisible();
+    return { orgSyncId, dataSource, source, matching, all };
+  }
+
+  /** Creates a campaign on /admin/campaigns and opens it; returns its page's path. */
+  async createCampaign(name: string): Promise<string> {
+    const { page } = this;
+    await this.open("/admin/campaigns");
+    await expect(pageHeading(page, "Campaigns")).toBeVisible();
+    const form = page.getByRole("region", { name: "New campaign" });
+    await form.getByLabel("Name", { exact: true }).fill(name);
+    await form.getByLabel("Phone number slots").fill("Primary, Mobile");
+    await form.getByLabel("Custom fields").fill("Source, Department");
+    await expect(form.getByLabel("Default region")).toHaveValue("US");
+    const created = answerOf(page, "create_campaign");
+    await form.getByRole("button", { name: "Create campaign" }).click();
+    expect((await created).status(), "Create campaign answered").toBe(200);
+    const row = page.getByRole("table", { name: "Campaigns" }).locator(`tr[data-campaign="${name}"]`);
+    await expect(row).toBeVisible();
+    await expect(row.getByRole("cell").nth(1)).toHaveText("Primary, Mobile");
+    await expect(row.getByRole("cell").nth(2)).toHaveText("0");
+    await row.getByRole("link", { name }).click();
+    await expect(pageHeading(page, name)).toBeVisible();
+    await expect(page).toHaveURL(/\/admin\/campaigns\/\d+$/);
+    return new URL(page.url()).pathname;
+  }
+
+  /** The Data Sources tab of the open campaign (a client-side navigation). */
+  async openLinksTab(): Promise<void> {
+    await campaignTabs(this.page).getByRole("link", { name: "Data Sources" }).click();
+    await expect(this.page).toHaveURL(/[?&]tab=data-sources/);
+    await expect(attachForm(this.page).or(this.page.getByText("Every Data Source is attached."))).toBeVisible();
+  }
+
+  async openRecordsTab(): Promise<void> {
+    await campaignTabs(this.page).getByRole("link", { name: "Records" }).click();
+    await expect(this.page).toHaveURL(/[?&]tab=records/);
+    await expect(recordsSection(this.page)).toBeVisible();
+  }
+
+  /** Presses Attach and waits for the server's answer. */
+  async pressAttach(): Promise<Response> {
+    const answered = answerOf(this.page, "save_link");
+    await attachForm(this.page).getByRole("button", { name: "Attach" }).click();
+    return answered;
+  }
+
+  /** Attaches the Data Source with Primary ← Phone, Mobile ← MobilePhone, Source ← LeadSource. */
+  async attach(dataSource: string): Promise<void> {
+    const form = attachForm(this.page);
+    await form.getByLabel("Data Source", { exact: true }).selectOption({ label: `${dataSource} (${OBJECT})` });
+    await form.getByLabel("Phone: Primary").selectOption("Phone");
+    await form.getByLabel("Phone: Mobile").selectOption("MobilePhone");
+    await form.getByLabel("Custom field: Source").selectOption("LeadSource");
+    const response = await this.pressAttach();
+    expect(response.status(), `Attach: ${await response.text()}`).toBe(200);
+    await expect(this.page.locator(`[data-link="${dataSource}"]`)).toBeVisible();
+  }
+
+  /** Builds everything up to a campaign with the Data Source attached; the records tab is open. */
+  async campaignWithLink(): Promise<Built & { campaign: string; path: string }> {
+    const built = await this.buildDataSource();
+    const campaign = uniqueName("campaign");
+    const path = await this.createCampaign(campaign);
+    await this.openLinksTab();
+    await this.attach(built.dataSource);
+    await this.openRecordsTab();
+    await this.waitForRecords(built.matching.length);
+    return { ...built, campaign, path };
+  }
+
+  /** Waits (live, no reload) until the campaign holds `total` records. */
+  async waitForRecords(total: number): Promise<void> {
+    await expect(recordsSection(this.page).locator(".records-count")).toHaveText(`${total} records`, {
+      timeout: LIVE_TIMEOUT_MS,
+    });
+    await expect(readinessCard(this.page).locator(".readiness-total")).toHaveText(`${total} records in all`);
+  }
+}
+
+test.afterEach(async ({ page, app }) => {
+  // Stop this test's syncs: the next test on this worker shares the simulator.
+  const disconnected = await page.request.post("/api/disconnect_salesforce", {
+    headers: { Origin: app.baseURL, "Content-Type": "application/x-www-form-urlencoded" },
+    data: "",
+    maxRedirects: 0,
+  });
+  expect(disconnected.status(), `Disconnect after the test: ${await disconnected.text()}`).toBeLessThan(400);
+});
+
+test("DS-01 build a Data Source with a filter and preview it", async ({ page, app }, testInfo) => {
+  test.setTimeout(120_000);
+  const admin = await Admin.start(page, app);
+  await admin.connectSalesforce();
+  const orgSyncId = await admin.addRestSync();
+
+  const all = await simRecords(app, OBJECT);
+  const { source, matching } = chooseSource(all);
+  const name = uniqueName("ds");
+  await admin.openNewDataSource(orgSyncId);
+  // The fields come from Salesforce's describe.
+  for (const field of ["Phone", "MobilePhone", "LeadSource", "Department"]) {
+    await expect(admin.fieldCheckbox(field)).toBeVisible();
+  }
+  await admin.fillEditor(name, source);
+
+  // Preview counts the mirrored records the filter matches, before anything is saved.
+  const expected = `${matching.length} of ${all.length} mirrored records match.`;
+  expect.soft(await admin.preview(), "Preview of a new Data Source").toBe(expected);
+  const preview = page.getByTestId("preview");
+  await expect.soft(preview.getByText(`WHERE LeadSource = '${source}' AND Phone != null`)).toBeVisible();
+  await expect
+    .soft(preview.getByRole("table", { name: "First matching records" }).locator("tbody tr"))
+    .toHaveCount(Math.min(5, matching.length));
+  await screenshot(page, "data-source-editor-preview", testInfo);
+
+  await admin.saveDataSource();
+  const row = admin.dataSourceRow(name);
+  await expect(row).toBeVisible();
+  await expect(row.getByRole("cell")).toHaveText([name, OBJECT, `LeadSource equals "${source}" and Phone is not empty`, "Not attached", "Delete"]);
+  await screenshot(page, "data-sources-list", testInfo);
+
+  // Opened again, the editor shows the saved filter, and its Preview agrees with Salesforce.
+  await row.getByRole("link", { name }).click();
+  await expect(pageHeading(page, `Edit ${name}`)).toBeVisible();
+  const rows = page.locator(".filter-row");
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0).getByLabel("Field", { exact: true })).toHaveValue("LeadSource");
+  await expect(rows.nth(0).getByLabel("Value", { exact: true })).toHaveValue(source);
+  await expect(rows.nth(1).getByLabel("Operator", { exact: true })).toHaveValue("is_not_empty");
+  // The fields it reads are the ones chosen (what the sync also fetches for the filter and
+  // for readiness is not the administrator's choice).
+  const checked = await page
+    .getByRole("group", { name: "Fields it reads" })
+    .locator('input[type="checkbox"]:checked')
+    .evaluateAll((boxes) => boxes.map((box) => (box as HTMLInputElement).value).sort());
+  expect.soft(checked, "the fields chosen, checked again").toEqual(["Department", "LeadSource", "MobilePhone", "Phone"]);
+  // Saving made the engine fetch the fields the Data Source reads; give it a moment.
+  await expect(async () => {
+    expect(await admin.preview()).toBe(expected);
+  }).toPass({ timeout: LIVE_TIMEOUT_MS });
+});
+
+test("DS-02 DS-03 link a Data Source to a campaign with mappings and see records arrive with readiness counts", async ({
+  page,
+  app,
+}, testInfo) => {
+  test.setTimeout(150_000);
+  const admin = await Admin.start(page, app);
+  const built = await admin.buildDataSource();
+  const campaign = uniqueName("campaign");
+  const path = await admin.createCampaign(campaign);
+  await admin.openLinksTab();
+  const form = attachForm(page);
+  await expect(form.getByLabel("Data Source", { exact: true }).locator("option")).toHaveText([
+    `${built.dataSource} (${OBJECT})`,
+  ]);
+  // One mapping select per phone slot and per custom field, offering the fields it reads.
+  for (const label of ["Phone: Primary", "Phone: Mobile", "Custom field: Source", "Custom field: Department"]) {
+    await expect(form.getByLabel(label)).toHaveValue("");
+  }
+  const offered = await form.getByLabel("Phone: Primary").locator("option").allInnerTexts();
+  expect(offered).toEqual(expect.arrayContaining(["Phone", "MobilePhone", "LeadSource", "Department"]));
+
+  // Refused: no phone mapped.
+  await form.getByLabel("Custom field: Source").selectOption("LeadSource");
+  const refused = await admin.pressAttach();
+  expect(refused.ok(), "attaching without a phone mapping is refused").toBe(false);
+  await expect(form.getByRole("alert")).toHaveText(NO_PHONE_MESSAGE);
+  await expect(page.locator("[data-link]")).toHaveCount(0);
+  await screenshot(page, "campaign-attach-refused", testInfo);
+
+  // A fresh tab (the refused answer re-reads the page under the form), then attach for real.
+  await admin.open(`${path}?tab=data-sources`);
+  await admin.attach(built.dataSource);
+  const link = page.locator(`[data-link="${built.dataSource}"]`);
+  for (const mapping of ["Phone → Primary", "MobilePhone → Mobile", "LeadSource → Source"]) {
+    await expect(link).toContainText(mapping);
+  }
+
+  // The matching records arrive, each once, with their readiness.
+  await admin.openRecordsTab();
+  const total = built.matching.length;
+  await admin.waitForRecords(total);
+  const counts = await readiness(page);
+  expect(sum(counts), `the readiness counts ${JSON.stringify(counts)} add up to the records`).toBe(total);
+  // Contacts: DoNotCall decides before the phone does (server/src/campaigns/readiness.rs).
+  const doNotCall = built.matching.filter((r) => r.DoNotCall === true).length;
+  expect(counts.do_not_call ?? 0, "DoNotCall set in Salesforce").toBe(doNotCall);
+  expect((counts.ready ?? 0) + (counts.no_valid_phone ?? 0)).toBe(total - doNotCall);
+  for (const reason of ["converted", "deleted", "not_matching"]) {
+    expect(counts[reason] ?? 0, reason).toBe(0);
+  }
+  // The table lists them all (one page of 25), each with its mapped values.
+  const table = page.getByRole("table", { name: "Campaign records" });
+  await expect(table.locator("tbody tr")).toHaveCount(Math.min(total, 25));
+  if (total <= 25) {
+    const phoneSlots: Record<string, string[]> = {};
+    const expectedSlots: Record<string, string[]> = {};
+    for (const record of built.matching) {
+      const row = table.locator(`tr[data-sf-id="${record.Id}"]`);
+      await expect(row).toBeVisible();
+      await expect(row).toContainText(`Source: ${record.LeadSource as string}`);
+      phoneSlots[record.Id] = await row.locator(".phone-slot").allInnerTexts();
+      expectedSlots[record.Id] = ["Primary", "Mobile"].filter((_, i) =>
+        !isEmpty(i === 0 ? record.Phone : record.MobilePhone),
+      );
+    }
+    // Each record's phones in the campaign's dialing order ("Primary, Mobile"; the form says
+    // "Comma-separated, in dialing order"), each slot whose field has a value.
+    expect.soft(phoneSlots, "record phones in the campaign's dialing order").toEqual(expectedSlots);
+  }
+  await screenshot(page, "campaign-records", testInfo);
+
+  // The Data Sources tab shows the Link's own counts; the campaign list its total.
+  await admin.openLinksTab();
+  await expect(link.locator(".readiness")).toHaveAttribute("data-ready", String(counts.ready ?? 0));
+  await expect(link.locator(".readiness")).toHaveAttribute("data-not-ready", String(total - (counts.ready ?? 0)));
+  await expect(page.getByText("Every Data Source is attached.")).toBeVisible();
+  await screenshot(page, "campaign-links", testInfo);
+  await adminNav(page).getByRole("link", { name: "Campaigns" }).click();
+  const listed = page.getByRole("table", { name: "Campaigns" }).locator(`tr[data-campaign="${campaign}"]`);
+  await expect(listed.getByRole("cell").nth(2)).toHaveText(String(total));
+  await expect(listed.locator(".readiness")).toHaveAttribute("data-ready", String(counts.ready ?? 0));
+  // The Data Sources page names the campaign it feeds.
+  await adminNav(page).getByRole("link", { name: "Data Sources" }).click();
+  await expect(admin.dataSourceRow(built.dataSource).getByRole("cell").nth(3)).toHaveText(campaign);
+});
+
+test("DS-03 a change in Salesforce updates the campaign live", async ({ page, app }, testInfo) => {
+  test.setTimeout(150_000);
+  const admin = await Admin.start(page, app);
+  const built = await admin.campaignWithLink();
+  const before = await readiness(page);
+  const total = built.matching.length;
+  expect(sum(before)).toBe(total);
+
+  // Two matching records without DoNotCall: one gets it set, the other stops matching.
+  const [blocked, moved] = built.matching.filter((r) => r.DoNotCall !== true);
+  const stateOf = (id: string) =>
+    page
+      .getByRole("table", { name: "Campaign records" })
+      .locator(`tr[data-sf-id="${id}"] [data-readiness]`)
+      .getAttribute("data-readiness");
+  const expected: Counts = { ...before };
+  expected.do_not_call = (before.do_not_call ?? 0) + 1;
+  expected.not_matching = (before.not_matching ?? 0) + 1;
+  if (total <= 25) {
+    // Each of the two leaves `ready` or `no_valid_phone` (which one depends on its phones).
+    for (const record of [blocked, moved]) {
+      const state = (await stateOf(record.Id)) ?? "?";
+      expect(["ready", "no_valid_phone"]).toContain(state);
+      expected[state] -= 1;
+      if (expected[state] === 0) delete expected[state];
+    }
+  }
+  await markDocument(page);
+  await app.sim.control(`records/${OBJECT}/${blocked.Id}`, { method: "PATCH", body: { DoNotCall: true } });
+  await app.sim.control(`records/${OBJECT}/${moved.Id}`, {
+    method: "PATCH",
+    body: { LeadSource: otherSource(built.all, built.source) },
+  });
+
+  // The page follows by itself: the next poll brings the changes, the stream the new counts.
+  await expect
+    .poll(() => readiness(page).then((c) => [c.do_not_call ?? 0, c.not_matching ?? 0]), {
+      timeout: LIVE_TIMEOUT_MS,
+      message: "the readiness card follows Salesforce without a reload",
+    })
+    .toEqual([expected.do_not_call, expected.not_matching]);
+  if (total <= 25) expect(await readiness(page)).toEqual(expected);
+  // Kept, not dropped: the record that stopped matching stays, marked.
+  await admin.waitForRecords(total);
+  if (total <= 25) {
+    await expect.poll(() => stateOf(blocked.Id)).toBe("do_not_call");
+    await expect.poll(() => stateOf(moved.Id)).toBe("not_matching");
+  }
+  expect(await sameDocument(page), "the page was never reloaded").toBe(true);
+  await screenshot(page, "campaign-live-update", testInfo);
+});
+
+test("OS-07 DS-04 removing the Org Sync keeps imported records", async ({ page, app }, testInfo) => {
+  test.setTimeout(150_000);
+  const admin = await Admin.start(page, app);
+  const built = await admin.campaignWithLink();
+  const total = built.matching.length;
+  const before = await readiness(page);
+
+  // Remove the Org Sync from Sync Settings, after its confirmation.
+  await admin.open("/admin/integrations?modal=sync-settings");
+  await syncRow(page).getByRole("link", { name: `Remove ${OBJECT} sync` }).click();
+  const confirm = page.getByRole("dialog", { name: `Remove ${OBJECT} sync` });
+  await expect(confirm.locator(".confirm-prompt")).toHaveText(REMOVE_PROMPT);
+  const removed = answerOf(page, "remove_org_sync");
+  await confirm.getByRole("button", { name: "Remove" }).click();
+  expect((await removed).status(), "Remove answered").toBeLessThan(400);
+  await expect(syncRow(page)).toHaveCount(0);
+
+  // The Data Source is gone with it.
+  await admin.open("/admin/data-sources");
+  await expect(pageHeading(page, "Data Sources")).toBeVisible();
+  await expect(page.getByText("No Data Sources yet")).toBeVisible();
+  await expect(page.locator(`[data-data-source="${built.dataSource}"]`)).toHaveCount(0);
+  await expect(page.getByRole("link", { name: `New ${OBJECT} Data Source` })).toHaveCount(0);
+  await screenshot(page, "data-sources-after-remove", testInfo);
+
+  // The campaign keeps its records, with their states; its Link is gone.
+  await admin.open(`${built.path}?tab=records`);
+  await admin.waitForRecords(total);
+  expect(await readiness(page)).toEqual(before);
+  await expect(page.getByRole("table", { name: "Campaign records" }).locator("tbody tr")).toHaveCount(Math.min(total, 25));
+  await admin.openLinksTab();
+  await expect(page.locator("[data-link]")).toHaveCount(0);
+  await expect(page.getByRole("heading", { name: "No Data Sources attached" })).toBeVisible();
+  await screenshot(page, "campaign-after-remove", testInfo);
+
+  // No more updates from Salesforce: a change there leaves the campaign as it was.
+  const target = built.matching.find((r) => r.DoNotCall !== true);
+  if (target) {
+    await app.sim.control(`records/${OBJECT}/${target.Id}`, { method: "PATCH", body: { DoNotCall: true } });
+    await page.waitForTimeout(POLL_MS + 2_000);
+    await admin.open(`${built.path}?tab=records`);
+    await admin.waitForRecords(total);
+    expect(await readiness(page)).toEqual(before);
+  }
+});

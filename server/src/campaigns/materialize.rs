@@ -1,0 +1,264 @@
+//! The materializer (DS-03, DS-04): from the mirror into campaigns. Every mirrored record
+//! that matches a linked Data Source becomes a record of the Link's campaign, with its
+//! phones normalized, its custom fields mapped and its readiness assessed. A record that
+//! stops matching, or is deleted in Salesforce, changes state and stays. Through two Links
+//! to one campaign a record appears once, by the older Link.
+//!
+//! It is a function of the mirror and the Links alone, so it can run again at any time with
+//! the same answer: after each mirror write for the records written, and over everything
+//! when a Link, Data Source or campaign changes or a worker starts (which also catches up
+//! after a crash between a mirror write and its materialization).
+
+use std::collections::{HashMap, HashSet};
+
+use app::types::Readiness;
+use sea_orm::DatabaseConnection;
+use serde_json::{Map, Value};
+use store::{
+    StoreError,
+    campaign_records::{self, RecordWrite},
+    campaigns::{self, CampaignSettings},
+    data_source_links::{self, LinkPlan},
+    entities::{campaign_records::Model as StoredRecord, sf_records},
+    mirror,
+};
+
+use super::{
+    mapping::Mappings,
+    phones::{Phone, PhoneNormalizer},
+    readiness::{self, field},
+};
+
+/// Which mirrored records to materialize.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope<'a> {
+    /// Every record of the Org Sync.
+    All,
+    /// Only these Salesforce ids (the ones a mirror write just changed).
+    Records(&'a [String]),
+}
+
+/// What a run changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Materialized {
+    /// Campaign records inserted or changed.
+    pub written: usize,
+    /// The campaigns whose records changed, ascending.
+    pub campaign_ids: Vec<i64>,
+}
+
+/// A Link ready to apply: its filter and mappings read, its campaign's settings known.
+struct PreparedLink {
+    id: i64,
+    campaign_id: i64,
+    data_source: String,
+    filter: filters::ValidFilter,
+    mappings: Mappings,
+    campaign: CampaignSettings,
+}
+
+/// Brings the campaigns linked to the Org Sync `org_sync_id` in line with its mirror.
+pub async fn materialize(
+    db: &DatabaseConnection,
+    org_sync_id: i64,
+    scope: Scope<'_>,
+) -> Result<Materialized, StoreError> {
+    let Some(org_sync) = store::org_syncs::find_by_id(db, org_sync_id).await? else {
+        return Ok(Materialized::default());
+    };
+    let plans = data_source_links::plans_for_org_sync(db, org_sync_id).await?;
+    let object = org_sync.object.as_str();
+    let links: Vec<PreparedLink> = plans
+        .iter()
+        .filter_map(|plan| prepare(plan, object))
+        .collect();
+    if links.is_empty() {
+        return Ok(Materialized::default());
+    }
+    let mut campaign_ids: Vec<i64> = links.iter().map(|l| l.campaign_id).collect();
+    campaign_ids.sort_unstable();
+    campaign_ids.dedup();
+    let (mirrored, existing) = match scope {
+        Scope::All => (
+            mirror::all(db, org_sync_id).await?,
+            campaign_records::existing(db, &campaign_ids, None).await?,
+        ),
+        Scope::Records(ids) => (
+            mirror::find_many(db, org_sync_id, ids).await?,
+            campaign_records::existing(db, &campaign_ids, Some(ids)).await?,
+        ),
+    };
+    let existing: HashMap<(i64, &str), &StoredRecord> = existing
+        .iter()
+        .map(|r| ((r.campaign_id, r.sf_id.as_str()), r))
+        .collect();
+    let link_ids: HashSet<i64> = links.iter().map(|l| l.id).collect();
+    let mut normalizer = PhoneNormalizer::default();
+    let mut writes = Vec::new();
+    for row in &mirrored {
+        let fields = match mirror::fields(row) {
+            Ok(fields) => fields,
+            Err(error) => {
+                tracing::warn!(%error, org_sync_id, "a mirrored record is unreadable; skipped");
+                continue;
+            }
+        };
+        for &campaign_id in &campaign_ids {
+            let current = existing.get(&(campaign_id, row.sf_id.as_str())).copied();
+            let chosen = (!row.deleted)
+                .then(|| {
+                    links
+                        .iter()
+                        .filter(|l| l.campaign_id == campaign_id)
+                        .find(|l| l.filter.matches(&fields))
+                })
+                .flatten();
+            let desired = match (chosen, current) {
+                (Some(link), _) => Some(imported(link, object, row, &fields, &mut normalizer)),
+                // Ours, and no Link of this campaign wants it now: kept, marked why.
+                (None, Some(current))
+                    if current
+                        .source_link_id
+                        .is_some_and(|id| link_ids.contains(&id)) =>
+                {
+                    let state = if row.deleted {
+                        Readiness::Deleted
+                    } else {
+                        Readiness::NotMatching
+                    };
+                    let mut kept = RecordWrite::from_row(current);
+                    kept.state = state.code().to_owned();
+                    Some(kept)
+                }
+                _ => None,
+            };
+            if let Some(desired) = desired
+                && current.map(RecordWrite::from_row).as_ref() != Some(&desired)
+            {
+                writes.push(desired);
+            }
+        }
+    }
+    campaign_records::write(db, &writes).await?;
+    let mut changed: Vec<i64> = writes.iter().map(|w| w.campaign_id).collect();
+    changed.sort_unstable();
+    changed.dedup();
+    Ok(Materialized {
+        written: writes.len(),
+        campaign_ids: changed,
+    })
+}
+
+/// Reads a Link's filter, mappings and campaign; a Link whose stored documents cannot be read
+/// is left out (logged), and so are its records: they keep their state.
+fn prepare(plan: &LinkPlan, object: &str) -> Option<PreparedLink> {
+    let link_id = plan.link.id;
+    let filter = match valid_filter(&plan.data_source, object) {
+        Ok(filter) => filter,
+        Err(error) => {
+            tracing::error!(%error, link_id, "a Data Source's filter is unreadable; its Links are skipped");
+            return None;
+        }
+    };
+    let mappings =
+        match Mappings::from_json(&plan.link.phone_mappings, &plan.link.custom_field_mappings) {
+            Ok(mappings) => mappings,
+            Err(error) => {
+                tracing::error!(%error, link_id, "a Link's mappings are unreadable; it is skipped");
+                return None;
+            }
+        };
+    let campaign = match campaigns::settings(&plan.campaign) {
+        Ok(settings) => settings,
+        Err(error) => {
+            tracing::error!(%error, link_id, "a campaign's settings are unreadable; its Link is skipped");
+            return None;
+        }
+    };
+    Some(PreparedLink {
+        id: link_id,
+        campaign_id: plan.campaign.id,
+        data_source: plan.data_source.name.clone(),
+        filter,
+        mappings,
+        campaign,
+    })
+}
+
+/// The stored filter of a Data Source, checked against the fields it was built with.
+pub fn valid_filter(
+    data_source: &store::entities::data_sources::Model,
+    object: &str,
+) -> Result<filters::ValidFilter, filters::FilterError> {
+    let fields: Vec<filters::FieldInfo> = serde_json::from_str(&data_source.field_info)
+        .map_err(|e| filters::FilterError::Malformed(e.to_string()))?;
+    filters::Filter::from_json(&data_source.filter)?.validate(object, &fields)
+}
+
+/// The campaign record a matching mirrored record becomes through `link`.
+fn imported(
+    link: &PreparedLink,
+    object: &str,
+    row: &sf_records::Model,
+    fields: &Map<String, Value>,
+    normalizer: &mut PhoneNormalizer,
+) -> RecordWrite {
+    let phones: Vec<Phone> = link
+        .mappings
+        .phones
+        .iter()
+        .filter_map(|mapping| {
+            let raw = text(field(fields, &mapping.field))?;
+            let e164 = normalizer.e164(&raw, &link.campaign.region);
+            Some(Phone {
+                slot: mapping.slot.clone(),
+                raw,
+                e164,
+            })
+        })
+        .collect();
+    let custom_fields: Map<String, Value> = link
+        .mappings
+        .custom_fields
+        .iter()
+        .filter_map(|mapping| {
+            let value = text(field(fields, &mapping.field))?;
+            Some((mapping.custom_field.clone(), Value::String(value)))
+        })
+        .collect();
+    let readiness = readiness::assess(false, true, fields, &phones);
+    RecordWrite {
+        campaign_id: link.campaign_id,
+        sf_id: row.sf_id.clone(),
+        sf_object: object.to_owned(),
+        display_name: display_name(fields, &row.sf_id),
+        source_name: link.data_source.clone(),
+        source_link_id: Some(link.id),
+        phones: serde_json::to_string(&phones).unwrap_or_else(|_| "[]".into()),
+        custom_fields: Value::Object(custom_fields).to_string(),
+        state: readiness.code().to_owned(),
+    }
+}
+
+/// A field's value as text; `None` when empty.
+fn text(value: Option<&Value>) -> Option<String> {
+    let text = match value? {
+        Value::Null => return None,
+        Value::String(text) => text.trim().to_owned(),
+        other => other.to_string(),
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// "First Last" as Salesforce has it, or the record id when it has no name.
+fn display_name(fields: &Map<String, Value>, sf_id: &str) -> String {
+    let parts: Vec<String> = ["FirstName", "LastName"]
+        .into_iter()
+        .filter_map(|name| text(field(fields, name)))
+        .collect();
+    if parts.is_empty() {
+        text(field(fields, "Name")).unwrap_or_else(|| sf_id.to_owned())
+    } else {
+        parts.join(" ")
+    }
+}

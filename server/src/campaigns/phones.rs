@@ -1,0 +1,153 @@
+//! Phone numbers as a dialer needs them: E.164, read with the campaign's region when a
+//! number has no country code. Parsing and validation are libphonenumber's rules (the
+//! `phonenumber` crate); a number it cannot read or does not consider valid is kept as
+//! written and flagged, never dropped.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One mapped phone of a campaign record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phone {
+    /// The campaign's phone slot.
+    pub slot: String,
+    /// As Salesforce had it.
+    pub raw: String,
+    /// E.164 form, when the number is valid.
+    pub e164: Option<String>,
+}
+
+impl Phone {
+    pub fn is_valid(&self) -> bool {
+        self.e164.is_some()
+    }
+}
+
+/// Normalizes numbers, remembering each answer: the same number appears on many records.
+#[derive(Default)]
+pub struct PhoneNormalizer {
+    seen: HashMap<(String, String), Option<String>>,
+}
+
+impl PhoneNormalizer {
+    /// The E.164 form of `raw` read in `region` (ISO 3166, e.g. `US`), or `None` if it is not
+    /// a valid number.
+    pub fn e164(&mut self, raw: &str, region: &str) -> Option<String> {
+        let key = (region.to_owned(), raw.to_owned());
+        if let Some(known) = self.seen.get(&key) {
+            return known.clone();
+        }
+        let answer = normalize(raw, region);
+        self.seen.insert(key, answer.clone());
+        answer
+    }
+}
+
+/// The E.164 form of `raw` read in `region`, or `None` if it is not a valid number.
+pub fn normalize(raw: &str, region: &str) -> Option<String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.len() > 64 {
+        return None;
+    }
+    // A number with its country code is read without the campaign's region: the crate
+    // otherwise judges it against the region's rules.
+    let country = if raw.starts_with('+') {
+        None
+    } else {
+        region.parse::<phonenumber::country::Id>().ok()
+    };
+    let number = phonenumber::parse(country, raw).ok()?;
+    phonenumber::is_valid(&number)
+        .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// Whether `region` is a region the phone library knows.
+pub fn is_known_region(region: &str) -> bool {
+    region.len() == 2 && region.parse::<phonenumber::country::Id>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn national_numbers_are_read_in_the_campaigns_region() {
+        assert_eq!(
+            normalize("(415) 555-2671", "US").as_deref(),
+            Some("+14155552671")
+        );
+        assert_eq!(
+            normalize("020 7946 0018", "GB").as_deref(),
+            Some("+442079460018")
+        );
+    }
+
+    #[test]
+    fn international_numbers_keep_their_country() {
+        assert_eq!(
+            normalize("+44 20 7946 0018", "US").as_deref(),
+            Some("+442079460018")
+        );
+    }
+
+    #[test]
+    fn international_numbers_of_other_regions_are_valid() {
+        for (raw, e164) in [
+            ("+33 1 76 76 96 88", "+33176769688"),
+            ("+33 1 24 11 48 59", "+33124114859"),
+            ("+44 (0)7703 360099", "+447703360099"),
+        ] {
+            for region in ["US", "FR", "GB"] {
+                assert_eq!(
+                    normalize(raw, region).as_deref(),
+                    Some(e164),
+                    "{raw} in {region}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_or_garbage_numbers_are_flagged_not_guessed() {
+        for raw in [
+            "",
+            "   ",
+            "12",
+            "555-0100",
+            "call me",
+            "+1 000 000 0000",
+            &"9".repeat(80),
+        ] {
+            assert_eq!(normalize(raw, "US"), None, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_region_only_reads_international_numbers() {
+        assert_eq!(normalize("(415) 555-2671", "XX"), None);
+        assert_eq!(
+            normalize("+1 415 555 2671", "XX").as_deref(),
+            Some("+14155552671")
+        );
+        assert!(is_known_region("US"));
+        assert!(!is_known_region("XX"));
+        assert!(!is_known_region("USA"));
+    }
+
+    #[test]
+    fn the_normalizer_remembers_answers_per_region() {
+        let mut normalizer = PhoneNormalizer::default();
+        assert_eq!(
+            normalizer.e164("415 555 2671", "US").as_deref(),
+            Some("+14155552671")
+        );
+        assert_eq!(
+            normalizer.e164("415 555 2671", "US").as_deref(),
+            Some("+14155552671")
+        );
+        assert_eq!(normalizer.seen.len(), 1);
+        normalizer.e164("415 555 2671", "GB");
+        assert_eq!(normalizer.seen.len(), 2);
+    }
+}

@@ -1,0 +1,353 @@
+//! From the mirror into campaigns (DS-03, DS-04, OS-07, IG-03), with the real engine against
+//! the simulator, on SQLite and PostgreSQL: records that match a linked Data Source arrive
+//! with their phones and custom fields, follow Salesforce, change state (never vanish) when
+//! they stop matching or are deleted, appear once through two Links, and stay when the Link,
+//! the Data Source or the Org Sync goes. A Data Source reading a field the mirror does not
+//! hold makes the engine fetch it for every record.
+
+use std::collections::{HashMap, HashSet};
+
+use filters::{Combine, Condition, FieldInfo, FieldKind, Filter, FilterItem, Op};
+use orgsync::sync::SyncCommands;
+use reqwest::Method;
+use serde_json::{Value, json};
+use store::{
+    campaign_records,
+    campaigns::{self, CampaignSettings},
+    data_source_links::{self, LinkMappings},
+    data_sources::{self, DataSourceSettings},
+    entities::campaign_records::Model as CampaignRecord,
+    org_syncs::{SfObject, SyncMethod},
+};
+
+use crate::harness::{BACKENDS, Harness, Options};
+
+fn text(name: &str) -> FieldInfo {
+    FieldInfo::new(name, name, FieldKind::Text)
+}
+
+/// A Contact Data Source whose filter is `Department <op> <values>`, reading phones and
+/// `Department` (not in the engine's default field list: IG-03).
+async fn department_source(h: &Harness, org_sync: i64, name: &str, departments: &[&str]) -> i64 {
+    let filter = Filter {
+        combine: Combine::All,
+        items: vec![FilterItem::Condition(Condition::list(
+            "Department",
+            Op::In,
+            departments.iter().copied(),
+        ))],
+    };
+    let info = vec![
+        text("Phone"),
+        text("MobilePhone"),
+        text("Department"),
+        text("FirstName"),
+        text("LastName"),
+        FieldInfo::new("DoNotCall", "Do Not Call", FieldKind::Boolean),
+    ];
+    let valid = filter.validate("Contact", &info).expect("a valid filter");
+    let names: Vec<String> = info.iter().map(|f| f.name.clone()).collect();
+    data_sources::create(
+        &h.db,
+        h.org_id,
+        org_sync,
+        &DataSourceSettings {
+            name: name.to_owned(),
+            filter: valid.filter().to_json(),
+            fields: serde_json::to_string(&names).expect("json"),
+            field_info: serde_json::to_string(&info).expect("json"),
+        },
+    )
+    .await
+    .expect("data source")
+    .id
+}
+
+async fn campaign(h: &Harness, name: &str) -> i64 {
+    campaigns::create(
+        &h.db,
+        h.org_id,
+        &CampaignSettings {
+            name: name.to_owned(),
+            phone_slots: vec!["Primary".into(), "Mobile".into()],
+            custom_fields: vec!["Department".into()],
+            region: "US".into(),
+        },
+    )
+    .await
+    .expect("campaign")
+    .id
+}
+
+async fn link(h: &Harness, data_source: i64, campaign: i64) -> i64 {
+    data_source_links::create(
+        &h.db,
+        data_source,
+        campaign,
+        &LinkMappings {
+            phones: json!([{"slot": "Primary", "field": "Phone"}, {"slot": "Mobile", "field": "MobilePhone"}]).to_string(),
+            custom_fields: json!([{"custom_field": "Department", "field": "Department"}]).to_string(),
+        },
+    )
+    .await
+    .expect("link")
+    .id
+}
+
+async fn records(h: &Harness, campaign: i64) -> HashMap<String, CampaignRecord> {
+    campaign_records::existing(&h.db, &[campaign], None)
+        .await
+        .expect("campaign records")
+        .into_iter()
+        .map(|r| (r.sf_id.clone(), r))
+        .collect()
+}
+
+/// The simulator's live Contacts by id.
+async fn contacts(h: &Harness) -> HashMap<String, Value> {
+    let all = h.sim_get("/__sim/records/Contact").await;
+    all["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter(|r| r["IsDeleted"] != json!(true))
+        .map(|r| (r["Id"].as_str().expect("Id").to_owned(), r.clone()))
+        .collect()
+}
+
+fn in_departments(contacts: &HashMap<String, Value>, departments: &[&str]) -> HashSet<String> {
+    contacts
+        .iter()
+        .filter(|(_, r)| departments.iter().any(|d| r["Department"] == json!(d)))
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+async fn patch(h: &Harness, id: &str, body: Value) {
+    h.sim_call(
+        Method::PATCH,
+        &format!("/__sim/records/Contact/{id}"),
+        Some(body),
+    )
+    .await;
+}
+
+async fn start_with_contacts(h: &Harness) -> i64 {
+    let id = h.enable(SfObject::Contact, SyncMethod::Rest).await;
+    h.wait_for("the backfill", || async { h.runs(id).await >= 1 })
+        .await;
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ds_03_matching_records_arrive_follow_salesforce_and_are_kept_when_they_stop_matching() {
+    for backend in BACKENDS {
+        let h = Harness::start(backend, Options::default()).await;
+        let sync = start_with_contacts(&h).await;
+        let source = department_source(&h, sync, "Sales people", &["Sales"]).await;
+        let sales = campaign(&h, "Sales calls").await;
+        let sales_link = link(&h, source, sales).await;
+        h.supervisor
+            .data_sources_changed(h.org_id, sync, true)
+            .await
+            .expect("campaigns follow");
+
+        // IG-03: Department was never fetched; the engine fetches it for every record.
+        let expected = in_departments(&contacts(&h).await, &["Sales"]);
+        assert!(!expected.is_empty(), "the seed has Sales contacts");
+        h.wait_for("the Sales contacts in the campaign", || async {
+            records(&h, sales)
+                .await
+                .keys()
+                .cloned()
+                .collect::<HashSet<_>>()
+                == expected
+        })
+        .await;
+        let fetched = h.row(sync).await.fetched_fields.unwrap_or_default();
+        assert!(fetched.contains("Department"), "{backend:?}: {fetched}");
+        let sim = contacts(&h).await;
+        for (id, record) in records(&h, sales).await {
+            let contact = &sim[&id];
+            assert_eq!(record.source_link_id, Some(sales_link));
+            assert_eq!(record.source_name, "Sales people");
+            assert_eq!(record.sf_object, "Contact");
+            let custom: Value = serde_json::from_str(&record.custom_fields).expect("json");
+            assert_eq!(custom["Department"], json!("Sales"));
+            let phones: Vec<Value> = serde_json::from_str(&record.phones).expect("json");
+            let primary = phones.iter().find(|p| p["slot"] == json!("Primary"));
+            match contact["Phone"].as_str() {
+                Some(phone) => assert_eq!(primary.map(|p| &p["raw"]), Some(&json!(phone.trim()))),
+                None => assert!(primary.is_none(), "no Phone, no Primary: {phones:?}"),
+            }
+            let expected_state = if contact["DoNotCall"] == json!(true) {
+                "do_not_call"
+            } else if phones.iter().all(|p| p["e164"].is_null()) {
+                "no_valid_phone"
+            } else {
+                "ready"
+            };
+            assert_eq!(record.state, expected_state, "{backend:?} {id}");
+        }
+
+        // Salesforce changes: one leaves Sales, one joins, one is deleted, one opts out.
+        let mut current: Vec<String> = expected.iter().cloned().collect();
+        current.sort();
+        let (leaver, deleted, opted_out) = (&current[0], &current[1], &current[2]);
+        let joiner = sim
+            .iter()
+            .find(|(_, r)| r["Department"] != json!("Sales"))
+            .map(|(id, _)| id.clone())
+            .expect("a contact outside Sales");
+        patch(&h, leaver, json!({"Department": "IT"})).await;
+        patch(
+            &h,
+            &joiner,
+            json!({"Department": "Sales", "Phone": "(415) 555-2671"}),
+        )
+        .await;
+        patch(&h, opted_out, json!({"DoNotCall": true})).await;
+        h.sim_call(
+            Method::DELETE,
+            &format!("/__sim/records/Contact/{deleted}"),
+            None,
+        )
+        .await;
+        h.next_poll(sync).await;
+        h.wait_for("the changes in the campaign", || async {
+            records(&h, sales).await.contains_key(&joiner)
+        })
+        .await;
+        let now = records(&h, sales).await;
+        assert_eq!(
+            now.len(),
+            expected.len() + 1,
+            "{backend:?}: nothing is erased"
+        );
+        assert_eq!(now[leaver].state, "not_matching");
+        assert_eq!(now[deleted].state, "deleted");
+        assert_eq!(now[opted_out].state, "do_not_call");
+        assert_eq!(now[&joiner].state, "ready");
+        assert!(
+            now[&joiner].phones.contains("+14155552671"),
+            "{}",
+            now[&joiner].phones
+        );
+
+        // DS-04: the Link goes, its records stay and stop following Salesforce.
+        assert!(
+            data_source_links::remove(&h.db, sales, sales_link)
+                .await
+                .expect("remove link")
+        );
+        h.supervisor
+            .data_sources_changed(h.org_id, sync, false)
+            .await
+            .expect("campaigns follow");
+        patch(&h, &joiner, json!({"Phone": "(415) 555-0199"})).await;
+        h.next_poll(sync).await;
+        let kept = records(&h, sales).await;
+        assert_eq!(kept.len(), now.len(), "{backend:?}: records stay");
+        assert!(kept.values().all(|r| r.source_link_id.is_none()));
+        assert!(
+            kept[&joiner].phones.contains("+14155552671"),
+            "no more updates"
+        );
+        h.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ds_03_a_record_reached_through_two_links_appears_once() {
+    for backend in BACKENDS {
+        let h = Harness::start(backend, Options::default()).await;
+        let sync = start_with_contacts(&h).await;
+        let older = department_source(&h, sync, "Sales or IT", &["Sales", "IT"]).await;
+        let newer = department_source(&h, sync, "IT or Finance", &["IT", "Finance"]).await;
+        let target = campaign(&h, "Both").await;
+        let older_link = link(&h, older, target).await;
+        let newer_link = link(&h, newer, target).await;
+        h.supervisor
+            .data_sources_changed(h.org_id, sync, true)
+            .await
+            .expect("campaigns follow");
+        let sim = contacts(&h).await;
+        let expected = in_departments(&sim, &["Sales", "IT", "Finance"]);
+        h.wait_for("the union in the campaign", || async {
+            records(&h, target)
+                .await
+                .keys()
+                .cloned()
+                .collect::<HashSet<_>>()
+                == expected
+        })
+        .await;
+        for (id, record) in records(&h, target).await {
+            let department = sim[&id]["Department"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let by = if department == "Finance" {
+                newer_link
+            } else {
+                older_link
+            };
+            assert_eq!(
+                record.source_link_id,
+                Some(by),
+                "{backend:?} {id} ({department})"
+            );
+        }
+        h.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn os_07_removing_the_org_sync_removes_data_sources_and_links_and_keeps_records() {
+    for backend in BACKENDS {
+        let h = Harness::start(backend, Options::default()).await;
+        let sync = start_with_contacts(&h).await;
+        let source = department_source(&h, sync, "Sales people", &["Sales"]).await;
+        let sales = campaign(&h, "Sales calls").await;
+        link(&h, source, sales).await;
+        h.supervisor
+            .data_sources_changed(h.org_id, sync, true)
+            .await
+            .expect("campaigns follow");
+        let expected = in_departments(&contacts(&h).await, &["Sales"]);
+        h.wait_for("the Sales contacts in the campaign", || async {
+            records(&h, sales).await.len() == expected.len()
+        })
+        .await;
+
+        assert!(
+            store::org_syncs::remove(&h.db, h.org_id, sync)
+                .await
+                .expect("remove")
+        );
+        h.supervisor.sync_removed(h.org_id, sync).await;
+        assert!(
+            data_sources::find(&h.db, h.org_id, source)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            data_source_links::list_for_campaign(&h.db, sales)
+                .await
+                .expect("read")
+                .is_empty()
+        );
+        let kept = records(&h, sales).await;
+        assert_eq!(
+            kept.len(),
+            expected.len(),
+            "{backend:?}: imported records remain"
+        );
+        assert!(
+            kept.values()
+                .all(|r| r.source_link_id.is_none() && r.source_name == "Sales people")
+        );
+        h.stop().await;
+    }
+}
