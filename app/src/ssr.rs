@@ -183,12 +183,14 @@ pub async fn campaigns_and_caller() -> Result<(SharedCampaignConsole, Caller), A
 /// browser, logs and scripts see a refusal, not a server failure. A plain form posted
 /// without JavaScript (it asks for HTML) keeps Leptos's redirect back to its page.
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    let wants_html = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get(http::header::ACCEPT)
-            .and_then(|accept| accept.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"))
+    // Only a server function's own request: a page render calling it keeps its status.
+    let wants_html = leptos::prelude::use_context::<http::request::Parts>().is_none_or(|parts| {
+        !parts.uri.path().starts_with("/api/")
+            || parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
     });
     if let Err(error) = &result
         && !wants_html
