@@ -48,16 +48,15 @@ async fn refresh(
 
 /// Fetches, for every mirrored record, the fields the Data Sources read that the mirror does
 /// not hold yet (a Data Source added or edited to read a new field), without moving the
-/// sync's cursor; returns whether it fetched anything. Later rounds fetch the new list by
-/// themselves.
+/// sync's cursor. Later rounds fetch the new list by themselves.
 pub async fn fetch_new_fields(
     deps: &EngineDeps,
     row: &org_syncs::Model,
     session: &Arc<Session>,
-) -> Result<bool, SyncError> {
+) -> Result<(), SyncError> {
     let planned = rest::plan_fields(deps, row).await?;
     let Some(stored) = store::org_syncs::find_by_id(&deps.db, row.id).await? else {
-        return Ok(false);
+        return Ok(());
     };
     let held = fields::held(&stored);
     let missing: Vec<&String> = planned
@@ -65,7 +64,7 @@ pub async fn fetch_new_fields(
         .filter(|f| !held.iter().any(|h| h.eq_ignore_ascii_case(f)))
         .collect();
     if missing.is_empty() {
-        return Ok(false);
+        return Ok(());
     }
     let mut all_held = held.clone();
     all_held.extend(missing.iter().map(|f| f.to_string()));
@@ -94,5 +93,5 @@ pub async fn fetch_new_fields(
         }
     }
     store::org_syncs::set_fetched_fields(&deps.db, deps.fence(), row.id, &all_held).await?;
-    Ok(true)
+    Ok(())
 }

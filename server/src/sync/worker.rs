@@ -137,8 +137,10 @@ pub async fn run_rounds(deps: &EngineDeps, org_sync_id: i64) -> Stopped {
     }
 }
 
-/// One round with the campaigns' part around it: new Data Source fields fetched first,
-/// campaigns brought in line when they may not be.
+/// One round with the campaigns' part around it: at a worker's start (and after a failed
+/// campaigns update), new Data Source fields are fetched and the campaigns brought in line.
+/// A Data Source that reads a new field restarts the worker (`data_sources_changed`), so
+/// the check need not run every round.
 async fn round_with_campaigns(
     deps: &EngineDeps,
     row: &org_syncs::Model,
@@ -146,10 +148,8 @@ async fn round_with_campaigns(
     ingest: &mut dyn Ingest,
     campaigns_current: &mut bool,
 ) -> Result<RoundReport, SyncError> {
-    if campaign_feed::fetch_new_fields(deps, row, session).await? {
-        *campaigns_current = false;
-    }
     if !*campaigns_current {
+        campaign_feed::fetch_new_fields(deps, row, session).await?;
         campaign_feed::refresh_all(deps, row).await?;
         *campaigns_current = true;
     }

@@ -71,15 +71,27 @@ pub async fn plans_for_org_sync(
         .order_by_asc(Column::Id)
         .all(db)
         .await?;
+    // Three queries whatever the number of Links: this runs after every mirror write.
+    let sources = data_sources::Entity::find()
+        .filter(data_sources::Column::OrgSyncId.eq(org_sync_id))
+        .all(db)
+        .await?;
+    let campaign_ids: Vec<i64> = links.iter().map(|l| l.campaign_id).collect();
+    let campaigns = campaigns::Entity::find()
+        .filter(campaigns::Column::Id.is_in(campaign_ids))
+        .all(db)
+        .await?;
     let mut plans = Vec::with_capacity(links.len());
     for link in links {
-        let data_source = data_sources::Entity::find_by_id(link.data_source_id)
-            .one(db)
-            .await?
+        let data_source = sources
+            .iter()
+            .find(|s| s.id == link.data_source_id)
+            .cloned()
             .ok_or(StoreError::NotFound("data source"))?;
-        let campaign = campaigns::Entity::find_by_id(link.campaign_id)
-            .one(db)
-            .await?
+        let campaign = campaigns
+            .iter()
+            .find(|c| c.id == link.campaign_id)
+            .cloned()
             .ok_or(StoreError::NotFound("campaign"))?;
         plans.push(LinkPlan {
             link,

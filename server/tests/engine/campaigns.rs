@@ -147,6 +147,7 @@ async fn ds_03_matching_records_arrive_follow_salesforce_and_are_kept_when_they_
         let source = department_source(&h, sync, "Sales people", &["Sales"]).await;
         let sales = campaign(&h, "Sales calls").await;
         let sales_link = link(&h, source, sales).await;
+        let runs_before_restart = h.runs(sync).await;
         h.supervisor
             .data_sources_changed(h.org_id, sync, true)
             .await
@@ -189,6 +190,13 @@ async fn ds_03_matching_records_arrive_follow_salesforce_and_are_kept_when_they_
             };
             assert_eq!(record.state, expected_state, "{backend:?} {id}");
         }
+
+        // The restarted worker polls at once; changes made while that poll runs could be
+        // counted as seen by `next_poll` below, so let it finish first.
+        h.wait_for("the restarted worker's first poll", || async {
+            h.runs(sync).await > runs_before_restart
+        })
+        .await;
 
         // Salesforce changes: one leaves Sales, one joins, one is deleted, one opts out.
         let mut current: Vec<String> = expected.iter().cloned().collect();
