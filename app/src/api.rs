@@ -6,8 +6,10 @@
 
 use leptos::prelude::*;
 
+mod calls;
 mod campaigns;
 mod org_syncs;
+pub use calls::*;
 pub use campaigns::*;
 pub use org_syncs::*;
 
@@ -25,6 +27,9 @@ pub enum Access {
     SignedIn,
     /// Signed-in administrators only.
     Admin,
+    /// A machine client with one of the organization's API keys (the dialer's API); the
+    /// handler checks the key, a browser session counts for nothing.
+    ApiKey,
 }
 
 /// Every server function's path and who may call it.
@@ -50,6 +55,11 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("/api/save_org_sync", Access::Admin),
     ("/api/test_org_sync", Access::Admin),
     ("/api/remove_org_sync", Access::Admin),
+    ("/api/record_call", Access::Admin),
+    ("/api/retry_call", Access::Admin),
+    ("/api/api_keys_page", Access::Admin),
+    ("/api/create_api_key", Access::Admin),
+    ("/api/revoke_api_key", Access::Admin),
 ];
 
 /// The signed-in user's name, role and organization (for the top bar and navigation).

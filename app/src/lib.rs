@@ -24,9 +24,10 @@ use leptos_router::{
 use crate::{
     components::layout::AdminLayout,
     pages::{
-        campaign::CampaignPage, campaigns::CampaignsPage, data_source_editor::DataSourceEditorPage,
-        data_sources::DataSourcesPage, integrations::IntegrationsPage, login::LoginPage,
-        not_found::NotFoundPage, oauth_tokens::OAuthTokensPage, setup::SetupPage,
+        api_keys::ApiKeysPage, campaign::CampaignPage, campaigns::CampaignsPage,
+        data_source_editor::DataSourceEditorPage, data_sources::DataSourcesPage,
+        integrations::IntegrationsPage, login::LoginPage, not_found::NotFoundPage,
+        oauth_tokens::OAuthTokensPage, setup::SetupPage,
     },
 };
 
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("data-sources") view=DataSourcesPage ssr=SsrMode::Async />
                     <Route path=path!("data-sources/new") view=DataSourceEditorPage ssr=SsrMode::Async />
                     <Route path=path!("data-sources/:id") view=DataSourceEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("api-keys") view=ApiKeysPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod api_keys;
 pub mod campaign;
 pub mod campaigns;
 pub mod data_source_editor;

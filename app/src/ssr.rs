@@ -9,10 +9,10 @@ use std::{collections::HashMap, sync::Arc};
 use crate::{
     error::AppError,
     types::{
-        CampaignForm, CampaignPageView, CampaignSummary, DataSourceEditorView, DataSourceForm,
-        DataSourceView, DataSourcesView, IntegrationsView, LinkForm, LinkView, OAuthTokenView,
-        OrgSyncView, PreviewView, Role, SalesforceOutcome, SessionView, SyncMethod, SyncObject,
-        SyncSettingsView, TestOutcome,
+        ApiKeyView, CallForm, CallView, CampaignForm, CampaignPageView, CampaignSummary,
+        DataSourceEditorView, DataSourceForm, DataSourceView, DataSourcesView, IntegrationsView,
+        LinkForm, LinkView, NewApiKeyView, OAuthTokenView, OrgSyncView, PreviewView, Role,
+        SalesforceOutcome, SessionView, SyncMethod, SyncObject, SyncSettingsView, TestOutcome,
     },
 };
 
@@ -168,6 +168,19 @@ pub trait CampaignConsole: Send + Sync {
         campaign_id: i64,
         link_id: i64,
     ) -> Result<(), AppError>;
+    /// Records a call on a campaign record, to be written back to Salesforce (DS-05).
+    async fn record_call(&self, caller: &Caller, form: CallForm) -> Result<CallView, AppError>;
+    /// Puts a call Salesforce refused back in the write-back queue.
+    async fn retry_call(&self, caller: &Caller, campaign_id: i64, id: i64) -> Result<(), AppError>;
+    /// The organization's API keys for the dialer's API.
+    async fn api_keys(&self, caller: &Caller) -> Result<Vec<ApiKeyView>, AppError>;
+    /// A new API key; the answer carries the key, shown this once.
+    async fn create_api_key(
+        &self,
+        caller: &Caller,
+        name: String,
+    ) -> Result<NewApiKeyView, AppError>;
+    async fn revoke_api_key(&self, caller: &Caller, id: i64) -> Result<(), AppError>;
 }
 
 /// The campaigns console as provided in Leptos context.

@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::SERVER_ERROR_MESSAGE;
 
+mod calls;
 mod campaigns;
 mod org_syncs;
+pub use calls::*;
 pub use campaigns::*;
 pub use org_syncs::*;
 

@@ -588,3 +588,98 @@ test("OS-07 DS-04 removing the Org Sync keeps imported records", async ({ page, 
     expect(await readiness(page)).toEqual(before);
   }
 });
+
+/** The simulator's Tasks whose CallObject is `callId`. */
+async function tasksOf(app: OrgsyncServer, callId: string): Promise<SimRecord[]> {
+  const body = (await app.sim.control("records/Task", { method: "GET" })) as { records: SimRecord[] };
+  return body.records.filter((task) => task.CallObject === callId);
+}
+
+test("DS-05 a call recorded on a campaign record and one from the dialer's API become Tasks in Salesforce", async ({
+  page,
+  app,
+}, testInfo) => {
+  test.setTimeout(150_000);
+  const admin = await Admin.start(page, app);
+  const built = await admin.campaignWithLink();
+  const table = page.getByRole("table", { name: "Campaign records" });
+  const rows = table.locator("tbody tr");
+  const person = (await rows.nth(0).getAttribute("data-sf-id")) ?? "";
+  const other = (await rows.nth(1).getAttribute("data-sf-id")) ?? "";
+  expect(person && other, "two records to call").toBeTruthy();
+
+  // Record call, from the record's row: a dialog with the disposition, duration and notes.
+  await table.locator(`tr[data-sf-id="${person}"]`).getByRole("link", { name: "Record call" }).click();
+  const dialog = page.getByRole("dialog", { name: /^Record call: / });
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel("Disposition").selectOption("Left voicemail");
+  await dialog.getByLabel("Duration (seconds)").fill("42");
+  await dialog.getByLabel("Notes").fill("Asked to call back on Tuesday");
+  await screenshot(page, "campaign-record-call", testInfo);
+  const recorded = answerOf(page, "record_call");
+  await dialog.getByRole("button", { name: "Record call" }).click();
+  expect((await recorded).status(), "Record call answered").toBe(200);
+
+  // The Calls tab shows it, and its write-back turns Written with the Task's Id by itself.
+  await expect(page).toHaveURL(/[?&]tab=calls/);
+  const calls = page.getByRole("table", { name: "Calls" });
+  const callRow = calls.locator("tbody tr").first();
+  await expect(callRow).toHaveAttribute("data-write-back", "written", { timeout: LIVE_TIMEOUT_MS });
+  const callId = (await callRow.getAttribute("data-call-id")) ?? "";
+  const tasks = await tasksOf(app, callId);
+  expect(tasks, "exactly one Task for the call").toHaveLength(1);
+  const [task] = tasks;
+  expect(task.WhoId).toBe(person);
+  expect(task.Status).toBe("Completed");
+  expect(task.TaskSubtype).toBe("Call");
+  expect(task.CallDisposition).toBe("Left voicemail");
+  expect(task.CallDurationInSeconds).toBe(42);
+  expect(task.Description).toBe("Asked to call back on Tuesday");
+  await expect(callRow.getByText(`Task ${task.Id}`)).toBeVisible();
+  await screenshot(page, "campaign-calls", testInfo);
+
+  // The dialer: an API key, created on the API Keys page and shown once.
+  await admin.open("/admin/api-keys");
+  await expect(pageHeading(page, "API Keys")).toBeVisible();
+  await page.getByLabel("Name", { exact: true }).fill("Dialer");
+  const created = answerOf(page, "create_api_key");
+  await page.getByRole("button", { name: "Create key" }).click();
+  expect((await created).status(), "Create key answered").toBe(200);
+  const key = await page.getByLabel("New API key").inputValue();
+  expect(key).toMatch(/^osk_/);
+  await expect(page.getByRole("table", { name: "API keys" }).locator('tr[data-api-key="Dialer"]')).toBeVisible();
+  await screenshot(page, "api-keys", testInfo);
+
+  const campaignId = Number(built.path.split("/").pop());
+  const report = {
+    call_id: uniqueName("dialer"),
+    campaign_id: campaignId,
+    salesforce_id: other,
+    disposition: "Connected",
+    duration_seconds: 95,
+  };
+  const headers = { Authorization: `Bearer ${key}` };
+  const answered = await page.request.post("/dialer/v1/calls", { headers, data: report });
+  expect(answered.status(), await answered.text()).toBe(201);
+  await expect
+    .poll(
+      async () => {
+        const state = await page.request.get(`/dialer/v1/calls?call_id=${report.call_id}`, { headers });
+        return ((await state.json()) as { state: string }).state;
+      },
+      { timeout: LIVE_TIMEOUT_MS, message: "the dialer's call is written back" },
+    )
+    .toBe("written");
+  expect(await tasksOf(app, report.call_id)).toHaveLength(1);
+
+  // Revoked: the dialer is refused from its next call on.
+  page.once("dialog", (confirm) => confirm.accept());
+  const revoked = answerOf(page, "revoke_api_key");
+  await page.getByRole("table", { name: "API keys" }).getByRole("button", { name: "Revoke" }).click();
+  expect((await revoked).status()).toBe(200);
+  const refused = await page.request.post("/dialer/v1/calls", {
+    headers,
+    data: { ...report, call_id: uniqueName("dialer") },
+  });
+  expect(refused.status()).toBe(401);
+});

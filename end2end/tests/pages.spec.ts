@@ -24,6 +24,12 @@ const ADMIN_PAGES: { name: string; path: string; heading: string; content: (page
     heading: "Campaigns",
     content: (page) => page.getByText("No campaigns yet"),
   },
+  {
+    name: "api-keys-empty",
+    path: "/admin/api-keys",
+    heading: "API Keys",
+    content: (page) => page.getByText("No API keys"),
+  },
 ];
 
 test("each Admin page renders its heading", async ({ page, app }, testInfo) => {

@@ -24,6 +24,7 @@ mod m20261204_000007_mirror_ids_bytewise;
 mod m20261205_000008_salesforce_sign_ins;
 mod m20261205_000009_create_leases;
 mod m20261205_000010_campaign_dialing;
+mod m20261206_000011_call_writeback;
 
 /// Every orgsync migration, oldest first.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000008_salesforce_sign_ins::Migration),
             Box::new(m20261205_000009_create_leases::Migration),
             Box::new(m20261205_000010_campaign_dialing::Migration),
+            Box::new(m20261206_000011_call_writeback::Migration),
         ]
     }
 }

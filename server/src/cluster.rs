@@ -70,6 +70,12 @@ pub enum Note {
         organization_id: i64,
         org_sync_id: i64,
     },
+    /// Calls were recorded on records of the sync's object: its call writer writes them back
+    /// wherever the sync runs.
+    CallsRecorded {
+        organization_id: i64,
+        org_sync_id: i64,
+    },
     /// These campaigns' records changed (live pages re-read their counts).
     CampaignsChanged {
         organization_id: i64,

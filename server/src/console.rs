@@ -3,6 +3,7 @@
 
 mod auth;
 mod auth_limits;
+pub mod calls;
 mod campaigns;
 mod data_sources;
 mod describe;

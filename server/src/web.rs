@@ -7,6 +7,7 @@
 
 pub mod auth_routes;
 pub mod client;
+pub mod dialer_api;
 pub mod events;
 pub mod guard;
 pub mod health;

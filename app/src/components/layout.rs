@@ -67,6 +67,7 @@ fn AdminFrame(session: SessionView) -> impl IntoView {
                     <Show when=move || integrations>
                         <NavLink href="/admin/data-sources" label="Data Sources" />
                     </Show>
+                    <NavLink href="/admin/api-keys" label="API Keys" />
                 </nav>
             </aside>
             <main class="content">

@@ -114,6 +114,8 @@ pub struct CampaignPageView {
     pub records: RecordsPage,
     /// Whether Data Sources can be used (the `integrations` feature flag is on).
     pub data_sources_enabled: bool,
+    /// Calls recorded on the campaign's records and their write-back (DS-05).
+    pub calls: super::CallsView,
 }
 
 /// A Data Source as the Link form offers it.

@@ -44,6 +44,7 @@ mod validate;
 
 pub use error::FilterError;
 pub use model::{Arity, Combine, Condition, FieldInfo, FieldKind, Filter, FilterItem, Op};
+pub use render::quote_text;
 pub use valid::ValidFilter;
 
 /// Deepest nesting of groups; the whole filter is level 1.

@@ -108,6 +108,15 @@ fn literal(value: &Literal, out: &mut String) {
     }
 }
 
+/// `text` as a SOQL string literal, quoted and escaped (no SOQL injection).
+pub fn quote_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    escape(text, false, &mut out);
+    out.push('\'');
+    out
+}
+
 /// Appends `text` escaped for a SOQL string literal; `like` also escapes the wildcards.
 fn escape(text: &str, like: bool, out: &mut String) {
     for c in text.chars() {

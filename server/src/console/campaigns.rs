@@ -116,6 +116,7 @@ impl Console {
                 search,
             },
             data_sources_enabled,
+            calls: self.calls_view(id).await?,
         })
     }
 
@@ -653,6 +654,43 @@ impl app::ssr::CampaignConsole for Console {
     ) -> Result<(), AppError> {
         let admin = self.data_source_admin(caller).await?;
         self.remove_link_for(admin, campaign_id, link_id).await
+    }
+
+    async fn record_call(
+        &self,
+        caller: &Caller,
+        form: app::types::CallForm,
+    ) -> Result<app::types::CallView, AppError> {
+        let admin = self.data_source_admin(caller).await?;
+        let recorder = super::calls::Recorder {
+            organization_id: admin.organization_id,
+            name: &admin.username,
+        };
+        let (call, _) = self
+            .record_call_for(recorder, form, chrono::Utc::now())
+            .await?;
+        Ok(call)
+    }
+
+    async fn retry_call(&self, caller: &Caller, campaign_id: i64, id: i64) -> Result<(), AppError> {
+        let admin = self.data_source_admin(caller).await?;
+        self.retry_call_for(admin, campaign_id, id).await
+    }
+
+    async fn api_keys(&self, caller: &Caller) -> Result<Vec<app::types::ApiKeyView>, AppError> {
+        self.api_keys_for(caller.admin()?).await
+    }
+
+    async fn create_api_key(
+        &self,
+        caller: &Caller,
+        name: String,
+    ) -> Result<app::types::NewApiKeyView, AppError> {
+        self.create_api_key_for(caller.admin()?, &name).await
+    }
+
+    async fn revoke_api_key(&self, caller: &Caller, id: i64) -> Result<(), AppError> {
+        self.revoke_api_key_for(caller.admin()?, id).await
     }
 }
 

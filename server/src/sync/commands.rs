@@ -23,4 +23,7 @@ pub trait SyncCommands: Send + Sync {
         org_sync_id: i64,
         fields_changed: bool,
     ) -> Result<(), store::StoreError>;
+    /// Calls were recorded on records of the Org Sync's object: its worker's writer writes
+    /// them back to Salesforce (DS-05).
+    async fn calls_recorded(&self, organization_id: i64, org_sync_id: i64);
 }

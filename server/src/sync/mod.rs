@@ -8,6 +8,7 @@
 //! console ──SyncCommands──► Supervisor ──spawns──► worker(org sync)
 //!                                                   ├─ Ingest: RestPolling | Cdc
 //!                                                   ├─ SyncHealth (status + Breaker)
+//!                                                   ├─ writeback: calls ──► Salesforce Tasks
 //!                                                   └─ store ──► StatusBus ──► SSE
 //! ```
 
@@ -23,6 +24,7 @@ pub mod records;
 pub mod rest;
 pub mod supervisor;
 mod worker;
+pub mod writeback;
 
 use std::{sync::Arc, time::Duration};
 

@@ -23,12 +23,16 @@ use store::{
     leases::{self, Lease},
     org_syncs::SyncStatus,
 };
-use tokio::{sync::Mutex, task::JoinHandle};
+use tokio::{
+    sync::{Mutex, Notify},
+    task::JoinHandle,
+};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{
     EngineDeps, SyncCommands,
     worker::{self, Stopped},
+    writeback,
 };
 use crate::cluster::{ClusterLink, InstanceId, Note, NoteHandler};
 
@@ -36,6 +40,8 @@ struct RunningWorker {
     organization_id: i64,
     cancel: CancellationToken,
     task: JoinHandle<()>,
+    /// Wakes the worker's call writer (`writeback`).
+    writer: Arc<Notify>,
 }
 
 /// The engine's supervisor. Cheap to clone.
@@ -184,11 +190,13 @@ impl Supervisor {
             holder: format!("{}/{number}", self.inner.instance.as_str()),
         };
         let cancel = self.inner.shutdown.child_token();
+        let writer = Arc::new(Notify::new());
         let task = self.inner.tracker.spawn(run_leased(
             self.inner.deps.clone(),
             org_sync_id,
             lease,
             cancel.clone(),
+            writer.clone(),
         ));
         workers.insert(
             org_sync_id,
@@ -196,8 +204,16 @@ impl Supervisor {
                 organization_id,
                 cancel,
                 task,
+                writer,
             },
         );
+    }
+
+    /// Wakes the call writer of the sync's worker, if it runs here.
+    async fn wake_writer(&self, org_sync_id: i64) {
+        if let Some(worker) = self.inner.workers.lock().await.get(&org_sync_id) {
+            worker.writer.notify_one();
+        }
     }
 
     /// Stops a worker and waits until it has ended.
@@ -279,6 +295,7 @@ async fn run_leased(
     org_sync_id: i64,
     lease: Lease,
     cancel: CancellationToken,
+    writer: Arc<Notify>,
 ) {
     let ttl = deps.lease_time();
     match leases::try_acquire(&deps.db, &lease.name, &lease.holder, deps.clock.now(), ttl).await {
@@ -297,7 +314,8 @@ async fn run_leased(
     let stopped = tokio::select! {
         () = cancel.cancelled() => None,
         () = keep_renewed(&deps, &lease, ttl) => Some(Stopped::LeaseLost),
-        stopped = worker::run_rounds(&deps, org_sync_id) => Some(stopped),
+        stopped = worker::run_rounds(&deps, org_sync_id, &writer) => Some(stopped),
+        stopped = writeback::run(&deps, org_sync_id, writer.clone()) => Some(stopped),
     };
     if stopped == Some(Stopped::LeaseLost) {
         tracing::warn!(
@@ -370,6 +388,14 @@ impl SyncCommands for Supervisor {
         }
         Ok(())
     }
+
+    async fn calls_recorded(&self, organization_id: i64, org_sync_id: i64) {
+        self.wake_writer(org_sync_id).await;
+        self.inner.cluster.send(Note::CallsRecorded {
+            organization_id,
+            org_sync_id,
+        });
+    }
 }
 
 /// Notes from other instances: commands are applied to this instance's workers as if given
@@ -409,6 +435,7 @@ impl NoteHandler for Supervisor {
                 organization_id,
                 org_sync_id,
             } => deps.bus.show_removed(organization_id, org_sync_id),
+            Note::CallsRecorded { org_sync_id, .. } => self.wake_writer(org_sync_id).await,
             Note::CampaignsChanged {
                 organization_id,
                 campaign_ids,

@@ -9,7 +9,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use salesforce::Session;
-use store::{entities::org_syncs, org_syncs::SyncMethod, sync_runs};
+use store::{
+    entities::org_syncs,
+    org_syncs::{SyncMethod, SyncStatus},
+    sync_runs,
+};
+use tokio::sync::Notify;
 
 use super::{
     EngineDeps,
@@ -58,7 +63,7 @@ pub enum Stopped {
 
 /// Runs the rounds of `org_sync_id` until one of them stops the worker (see [`Stopped`]).
 /// The caller cancels it by dropping it (a write in flight is rolled back).
-pub async fn run_rounds(deps: &EngineDeps, org_sync_id: i64) -> Stopped {
+pub async fn run_rounds(deps: &EngineDeps, org_sync_id: i64, writer: &Notify) -> Stopped {
     let row = match store::org_syncs::find_by_id(&deps.db, org_sync_id).await {
         Ok(Some(row)) if row.enabled => row,
         Ok(_) => return Stopped::NotEnabled,
@@ -105,12 +110,17 @@ pub async fn run_rounds(deps: &EngineDeps, org_sync_id: i64) -> Stopped {
         let now = deps.clock.now();
         match outcome {
             Ok(report) => {
+                let recovered = health.to_store().status != SyncStatus::Active;
                 health.succeeded(now);
                 if let Err(stopped) = save(deps, row.id, &health).await {
                     return stopped;
                 }
                 if report.worth_recording {
                     record_run(deps, row.id, started, now, Ok(report.records)).await;
+                }
+                if recovered {
+                    // Calls held back while the sync was not Active can go out now.
+                    writer.notify_one();
                 }
                 next_round = ingest.next_round(deps, now, true);
             }

@@ -6,7 +6,7 @@
 use app::api::Access;
 use axum::routing::{MethodRouter, get, post};
 
-use super::{AppState, auth_routes, events, health, salesforce_routes};
+use super::{AppState, auth_routes, dialer_api, events, health, salesforce_routes};
 
 /// One HTTP route.
 pub struct HttpRoute {
@@ -64,6 +64,19 @@ pub const HTTP_ROUTES: &[HttpRoute] = &[
         // The status summary and the Sync Settings modal are the administrators' (IN-01).
         access: Access::Admin,
         handler: || get(events::events),
+    },
+    HttpRoute {
+        method: http::Method::POST,
+        path: dialer_api::CALLS_PATH,
+        // The dialer's API: the handler checks the organization's API key (DS-05).
+        access: Access::ApiKey,
+        handler: || post(dialer_api::record_call),
+    },
+    HttpRoute {
+        method: http::Method::GET,
+        path: dialer_api::CALLS_PATH,
+        access: Access::ApiKey,
+        handler: || get(dialer_api::call_status),
     },
 ];
 

@@ -3,6 +3,7 @@
 //! Entities stay on the server: the UI gets plain DTOs mapped from these models. JSON columns are
 //! `String`s here; the query modules parse them and report bad JSON as `StoreError::Corrupt`.
 
+pub mod api_keys;
 pub mod app_settings;
 pub mod call_activities;
 pub mod campaign_records;
@@ -22,6 +23,7 @@ pub mod users;
 
 /// The entity types under their table names, for `use store::entities::prelude::*`.
 pub mod prelude {
+    pub use super::api_keys::Entity as ApiKeys;
     pub use super::app_settings::Entity as AppSettings;
     pub use super::call_activities::Entity as CallActivities;
     pub use super::campaign_records::Entity as CampaignRecords;

@@ -14,7 +14,9 @@
 //! # let _ = org; Ok(()) }
 //! ```
 
+pub mod api_keys;
 pub mod app_settings;
+pub mod call_activities;
 pub mod campaign_records;
 pub mod campaigns;
 pub mod data_source_links;

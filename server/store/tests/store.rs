@@ -26,7 +26,7 @@ use store::{
 use common::{on_both_backends, org, with_database};
 
 /// Every table the migrations create.
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "organizations",
     "users",
     "sessions",
@@ -43,6 +43,7 @@ const TABLES: [&str; 16] = [
     "call_activities",
     "salesforce_sign_ins",
     "leases",
+    "api_keys",
 ];
 
 async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {

@@ -43,6 +43,10 @@ async fn server_functions_refuse_anonymous_callers_and_viewers() {
         fixtures.spare_source.to_string(),
         fixtures.link.to_string(),
     );
+    let (failed_call, api_key) = (
+        fixtures.failed_call.to_string(),
+        fixtures.api_key.to_string(),
+    );
     let arguments = |path: &str| -> Vec<(&str, &str)> {
         match path {
             "/api/add_org_sync" => vec![("object", "Contact")],
@@ -71,6 +75,15 @@ async fn server_functions_refuse_anonymous_callers_and_viewers() {
             "/api/remove_link" => vec![("campaign_id", &other_campaign), ("link_id", &link)],
             "/api/data_source_editor" => vec![("id", &source)],
             "/api/delete_data_source" => vec![("id", &spare_source)],
+            "/api/record_call" => vec![
+                ("campaign_id", &campaign),
+                ("sf_id", PERSON),
+                ("disposition", "Connected"),
+                ("duration_seconds", "42"),
+            ],
+            "/api/retry_call" => vec![("campaign_id", &campaign), ("id", &failed_call)],
+            "/api/create_api_key" => vec![("name", "Dialer")],
+            "/api/revoke_api_key" => vec![("id", &api_key)],
             _ => vec![],
         }
     };
@@ -107,6 +120,7 @@ async fn server_functions_refuse_anonymous_callers_and_viewers() {
         let as_admin = call(path, Some(admin.clone())).await;
         match access {
             Access::Public => {}
+            Access::ApiKey => panic!("{path}: server functions are for browsers, not API keys"),
             Access::SignedIn => {
                 assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{path} anonymous");
                 assert!(as_viewer.is_success(), "{path} viewer: {as_viewer}");
@@ -121,8 +135,12 @@ async fn server_functions_refuse_anonymous_callers_and_viewers() {
     }
 }
 
+/// A Contact of the first campaign, to record calls on.
+const PERSON: &str = "003000000000001AAA";
+
 /// What the campaign endpoints act on: three campaigns (one to delete), a Data Source with a Link to the
-/// second campaign, and a spare Data Source to delete.
+/// second campaign, a spare Data Source to delete, a person in the first campaign with a call
+/// Salesforce refused (to retry), and an API key (to revoke).
 struct CampaignFixtures {
     campaign: i64,
     other_campaign: i64,
@@ -130,6 +148,8 @@ struct CampaignFixtures {
     source: i64,
     spare_source: i64,
     link: i64,
+    failed_call: i64,
+    api_key: i64,
 }
 
 impl CampaignFixtures {
@@ -181,6 +201,59 @@ impl CampaignFixtures {
         .await
         .expect("link")
         .id;
+        use store::{api_keys, call_activities, campaign_records};
+        campaign_records::write(
+            db,
+            &[campaign_records::RecordWrite {
+                campaign_id: campaign,
+                sf_id: PERSON.to_owned(),
+                sf_object: "Contact".to_owned(),
+                display_name: "Ada Lovelace".to_owned(),
+                source_name: "Leads".to_owned(),
+                source_link_id: None,
+                phones: "[]".to_owned(),
+                custom_fields: "{}".to_owned(),
+                state: "no_valid_phone".to_owned(),
+            }],
+        )
+        .await
+        .expect("campaign record");
+        let now = chrono::Utc::now();
+        let failed_call = call_activities::record(
+            db,
+            call_activities::NewCall {
+                organization_id: org,
+                campaign_id: campaign,
+                sf_id: PERSON.to_owned(),
+                call_id: "fixture-call".to_owned(),
+                subject: "Call".to_owned(),
+                disposition: "Busy".to_owned(),
+                duration_seconds: 0,
+                notes: String::new(),
+                occurred_at: now,
+                recorded_by: "admin".to_owned(),
+            },
+            now,
+        )
+        .await
+        .expect("call")
+        .call()
+        .id;
+        call_activities::finish_attempt(
+            db,
+            store::leases::Fence::Unfenced,
+            failed_call,
+            &call_activities::WriteOutcome::Failed {
+                message: "FIELD_CUSTOM_VALIDATION_EXCEPTION: no".to_owned(),
+            },
+            now,
+        )
+        .await
+        .expect("failed");
+        let api_key = api_keys::create(db, org, "Old dialer", "osk_abcdef", "hash")
+            .await
+            .expect("key")
+            .id;
         CampaignFixtures {
             campaign,
             other_campaign,
@@ -188,6 +261,8 @@ impl CampaignFixtures {
             source,
             spare_source,
             link,
+            failed_call,
+            api_key,
         }
     }
 }
@@ -219,6 +294,17 @@ async fn http_routes_refuse_callers_they_are_not_for() {
             Access::Public => {
                 let status = call(None).await;
                 assert_ne!(status, StatusCode::UNAUTHORIZED, "{} is public", route.path);
+            }
+            Access::ApiKey => {
+                // Without a key, and with a browser session instead of one.
+                for cookie in [None, Some(viewer.clone())] {
+                    assert_eq!(
+                        call(cookie).await,
+                        StatusCode::UNAUTHORIZED,
+                        "{} without an API key",
+                        route.path
+                    );
+                }
             }
             Access::SignedIn => {
                 assert_eq!(

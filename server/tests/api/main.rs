@@ -3,6 +3,7 @@
 mod access;
 mod auth;
 mod cli;
+mod dialer;
 mod helpers;
 mod org_syncs;
 mod salesforce;

@@ -10,6 +10,7 @@ mod harness;
 mod instances;
 mod interruptions;
 mod kill;
+mod writeback;
 
 use std::time::Duration;
 

@@ -1,7 +1,9 @@
-//! `/admin/campaigns/:id`: one campaign. Its dial-readiness, and three tabs (a query
-//! parameter, so each works without JavaScript): its records (paged, searchable), its Data
-//! Sources (the Links, DS-02) and its settings. Counts and records update live (DS-03).
+//! `/admin/campaigns/:id`: one campaign. Its dial-readiness, and four tabs (a query
+//! parameter, so each works without JavaScript): its records (paged, searchable, each with
+//! Record call), its calls and their write-back to Salesforce (DS-05), its Data Sources (the
+//! Links, DS-02) and its settings. Counts, records and calls update live (DS-03).
 
+mod calls;
 mod links;
 pub mod readiness;
 mod records;
@@ -12,19 +14,21 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    api::{RemoveLink, SaveLink, UpdateCampaign, campaign_page},
+    api::{RecordCall, RemoveLink, RetryCall, SaveLink, UpdateCampaign, campaign_page},
     components::notice::ErrorNotice,
     types::{CampaignPageView, StatusEvent},
 };
 
 use self::{
-    links::LinksTab, readiness::ReadinessSummary, records::RecordsTab, settings::SettingsTab,
+    calls::CallsTab, links::LinksTab, readiness::ReadinessSummary, records::RecordsTab,
+    settings::SettingsTab,
 };
 
 /// The page's tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Records,
+    Calls,
     DataSources,
     Settings,
 }
@@ -32,6 +36,7 @@ enum Tab {
 impl Tab {
     fn parse(code: Option<&str>) -> Tab {
         match code {
+            Some("calls") => Tab::Calls,
             Some("data-sources") => Tab::DataSources,
             Some("settings") => Tab::Settings,
             _ => Tab::Records,
@@ -41,6 +46,7 @@ impl Tab {
     fn code(self) -> &'static str {
         match self {
             Tab::Records => "records",
+            Tab::Calls => "calls",
             Tab::DataSources => "data-sources",
             Tab::Settings => "settings",
         }
@@ -49,6 +55,7 @@ impl Tab {
     fn label(self) -> &'static str {
         match self {
             Tab::Records => "Records",
+            Tab::Calls => "Calls",
             Tab::DataSources => "Data Sources",
             Tab::Settings => "Settings",
         }
@@ -61,6 +68,8 @@ struct Actions {
     save_link: ServerAction<SaveLink>,
     remove_link: ServerAction<RemoveLink>,
     update: ServerAction<UpdateCampaign>,
+    record_call: ServerAction<RecordCall>,
+    retry_call: ServerAction<RetryCall>,
 }
 
 #[component]
@@ -72,6 +81,8 @@ pub fn CampaignPage() -> impl IntoView {
         save_link: ServerAction::new(),
         remove_link: ServerAction::new(),
         update: ServerAction::new(),
+        record_call: ServerAction::new(),
+        retry_call: ServerAction::new(),
     };
     // Re-read the page after each action that changed something; a refused one leaves the
     // page (and the admin's half-filled form) as it is.
@@ -93,6 +104,30 @@ pub fn CampaignPage() -> impl IntoView {
         )
     });
     Effect::new(move |_| count_success(actions.update.value().with(|v| matches!(v, Some(Ok(_))))));
+    Effect::new(move |_| {
+        count_success(
+            actions
+                .retry_call
+                .value()
+                .with(|v| matches!(v, Some(Ok(_)))),
+        )
+    });
+    // A recorded call: to the Calls tab, where its write-back shows (and the page re-reads).
+    Effect::new(move |_| {
+        if actions
+            .record_call
+            .value()
+            .with(|v| matches!(v, Some(Ok(_))))
+            && let Some(id) = id()
+        {
+            let navigate = leptos_router::hooks::use_navigate();
+            navigate(
+                &format!("/admin/campaigns/{id}?tab=calls"),
+                Default::default(),
+            );
+            changes.update(|n| *n += 1);
+        }
+    });
     let page = Resource::new(
         move || {
             (
@@ -135,7 +170,7 @@ pub fn CampaignPage() -> impl IntoView {
 fn CampaignView(view: CampaignPageView, tab: Tab, actions: Actions) -> impl IntoView {
     let campaign = view.campaign.clone();
     let base = format!("/admin/campaigns/{}", campaign.id);
-    let tabs = [Tab::Records, Tab::DataSources, Tab::Settings]
+    let tabs = [Tab::Records, Tab::Calls, Tab::DataSources, Tab::Settings]
         .into_iter()
         .map(|t| {
             let href = format!("{base}?tab={}", t.code());
@@ -147,8 +182,18 @@ fn CampaignView(view: CampaignPageView, tab: Tab, actions: Actions) -> impl Into
         })
         .collect_view();
     let body = match tab {
-        Tab::Records => {
-            view! { <RecordsTab campaign_id=campaign.id records=view.records.clone() /> }.into_any()
+        Tab::Records => view! {
+            <RecordsTab
+                campaign_id=campaign.id
+                records=view.records.clone()
+                calls_enabled=view.data_sources_enabled
+                record_call=actions.record_call
+            />
+        }
+        .into_any(),
+        Tab::Calls => {
+            view! { <CallsTab campaign_id=campaign.id calls=view.calls.clone() retry=actions.retry_call /> }
+                .into_any()
         }
         Tab::DataSources => view! { <LinksTab view=view.clone() actions /> }.into_any(),
         Tab::Settings => {

@@ -1119,6 +1119,7 @@ async fn drop_database(admin: &DatabaseConnection, name: &str) {
 struct Engine {
     db: DatabaseConnection,
     org_id: i64,
+    sessions: Arc<SalesforceSessions>,
     supervisor: Supervisor,
     shutdown: CancellationToken,
     tracker: TaskTracker,
@@ -1144,7 +1145,7 @@ impl Engine {
         let supervisor = Supervisor::new(
             EngineDeps {
                 db: db.clone(),
-                sessions: Some(sessions),
+                sessions: Some(sessions.clone()),
                 bus: StatusBus::default(),
                 clock: Arc::new(SystemClock),
                 settings: EngineSettings::default(),
@@ -1156,6 +1157,7 @@ impl Engine {
         Ok(Engine {
             db: db.clone(),
             org_id: org.id,
+            sessions,
             supervisor,
             shutdown,
             tracker,
@@ -1287,6 +1289,169 @@ async fn connect_organization(
     )
     .await?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// writeback
+
+/// `calls` call outcomes, recorded on Contacts of a campaign, written back as Tasks by the
+/// engine's writer (timed from the nudge to the last call written), then the same number of
+/// Tasks created by a plain client with the same sObject Collections calls (the ceiling).
+pub async fn writeback(calls: usize) -> anyhow::Result<()> {
+    let sim = SimProcess::start(calls).await?;
+    let store = Store::open(None).await?;
+    let result = writeback_run(&sim, &store.db, calls).await;
+    store.close().await;
+    sim.stop().await;
+    let (seconds, api_calls, ceiling_seconds) = result?;
+    println!(
+        "{}",
+        json!({
+            "scenario": "writeback",
+            "tasks": calls,
+            "tasks_per_s": (calls as f64 / seconds).round() as u64,
+            "api_calls": api_calls,
+            "ceiling_tasks_per_s": (calls as f64 / ceiling_seconds).round() as u64,
+        })
+    );
+    Ok(())
+}
+
+/// Returns (engine seconds, Salesforce calls the engine made for them, ceiling seconds).
+async fn writeback_run(
+    sim: &SimProcess,
+    db: &DatabaseConnection,
+    calls: usize,
+) -> anyhow::Result<(f64, u64, f64)> {
+    use store::{
+        call_activities::{self, CallState, NewCall},
+        campaign_records::{self, RecordWrite},
+        campaigns::{self, CampaignSettings},
+    };
+    let engine = Engine::start(sim, db).await?;
+    let sync = engine.enable(SfObject::Contact, SyncMethod::Rest).await?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !store::sync_runs::recent(db, sync, 10)
+        .await?
+        .iter()
+        .any(|r| r.finished_at.is_some())
+    {
+        if Instant::now() > deadline {
+            bail!("the Contact sync's first poll did not finish");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let listed: Value = sim
+        .http
+        .get(format!("{}/__sim/records/Contact", sim.base))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let ids: Vec<String> = listed["records"]
+        .as_array()
+        .context("the simulator's Contacts")?
+        .iter()
+        .filter_map(|r| r["Id"].as_str().map(str::to_owned))
+        .collect();
+    let campaign = campaigns::create(db, engine.org_id, &CampaignSettings::named("Bench"))
+        .await?
+        .id;
+    let writes: Vec<RecordWrite> = ids
+        .iter()
+        .map(|id| RecordWrite {
+            campaign_id: campaign,
+            sf_id: id.clone(),
+            sf_object: "Contact".into(),
+            display_name: id.clone(),
+            source_name: "Bench".into(),
+            source_link_id: None,
+            phones: "[]".into(),
+            custom_fields: "{}".into(),
+            state: "ready".into(),
+        })
+        .collect();
+    campaign_records::write(db, &writes).await?;
+    let now = Utc::now();
+    for n in 0..calls {
+        call_activities::record(
+            db,
+            NewCall {
+                organization_id: engine.org_id,
+                campaign_id: campaign,
+                sf_id: ids[n % ids.len()].clone(),
+                call_id: format!("bench-{n}"),
+                subject: "Call".into(),
+                disposition: "Connected".into(),
+                duration_seconds: 60,
+                notes: String::new(),
+                occurred_at: now,
+                recorded_by: "bench".into(),
+            },
+            now,
+        )
+        .await?;
+    }
+    sim.http
+        .delete(format!("{}/__sim/counters", sim.base))
+        .send()
+        .await?;
+    eprintln!("writing back {calls} calls…");
+    let started = Instant::now();
+    engine.supervisor.calls_recorded(engine.org_id, sync).await;
+    let deadline = started + Duration::from_secs(120);
+    loop {
+        let written =
+            call_activities::count_in_state(db, campaign, CallState::Written).await? as usize;
+        if written == calls {
+            break;
+        }
+        let failed = call_activities::count_in_state(db, campaign, CallState::Failed).await?;
+        if failed > 0 || Instant::now() > deadline {
+            engine.stop().await;
+            bail!("{written} of {calls} calls written ({failed} failed)");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let counters: Value = sim
+        .http
+        .get(format!("{}/__sim/counters", sim.base))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let endpoint = |name: &str| counters["endpoints"][name].as_u64().unwrap_or(0);
+    let api_calls = endpoint("composite/sobjects") + endpoint("query");
+    eprintln!("writeback: {calls} Tasks in {seconds:.2} s with {api_calls} API calls");
+
+    // The ceiling: the same Tasks through the same collections, without orgsync's queue.
+    let session = engine.sessions.session(engine.org_id).await?;
+    let bodies: Vec<Value> = (0..calls)
+        .map(|n| {
+            json!({
+                "attributes": {"type": "Task"},
+                "Subject": "Call",
+                "Status": "Completed",
+                "TaskSubtype": "Call",
+                "CallDisposition": "Connected",
+                "CallDurationInSeconds": 60,
+                "CallObject": format!("ceiling-{n}"),
+                "WhoId": ids[n % ids.len()],
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    for chunk in bodies.chunks(salesforce::MAX_COLLECTION_RECORDS) {
+        let results = session.create_collection(chunk, false).await?;
+        if results.iter().any(|r| !r.success) {
+            bail!("the ceiling's Tasks were refused: {results:?}");
+        }
+    }
+    let ceiling = started.elapsed().as_secs_f64();
+    eprintln!("ceiling: {calls} Tasks in {ceiling:.2} s");
+    engine.stop().await;
+    Ok((seconds, api_calls, ceiling))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -92,6 +92,13 @@ enum Scenario {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Call outcomes written back to Salesforce as Tasks (SQLite), and a plain client creating
+    /// the same Tasks through the same collections as the ceiling.
+    Writeback {
+        /// Call outcomes.
+        #[arg(long, default_value_t = 1_000)]
+        calls: usize,
+    },
     /// A CDC sync feeding campaigns: Salesforce commit to every affected campaign record, with
     /// the commit-to-mirror latency of the same changes beside it.
     CampaignLatency {
@@ -171,6 +178,7 @@ async fn main() -> anyhow::Result<()> {
             records,
             database_url,
         } => campaign_scenarios::materialize_scenario(records.max(1), database_url).await,
+        Scenario::Writeback { calls } => engine_scenarios::writeback(calls.max(1)).await,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-/// A call made from a campaign, to be written back to Salesforce as a Task.
+/// A call made from a campaign, written back to Salesforce as a completed Task (DS-05).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "call_activities")]
 pub struct Model {
@@ -10,15 +10,28 @@ pub struct Model {
     pub id: i64,
     pub organization_id: i64,
     pub campaign_id: i64,
+    /// The dialer's id for the call (unique per organization); the Task's `CallObject`.
+    pub call_id: String,
+    /// "Contact" or "Lead".
+    pub sf_object: String,
+    /// The person's Salesforce Id: the Task's `WhoId`.
     pub sf_id: String,
     pub subject: String,
-    pub outcome: String,
-    pub occurred_at: DateTimeUtc,
-    /// NULL until the Task exists in Salesforce.
-    pub written_back_at: Option<DateTimeUtc>,
-    pub sf_task_id: Option<String>,
+    pub disposition: String,
+    pub duration_seconds: i64,
     #[sea_orm(column_type = "Text")]
+    pub notes: String,
+    pub occurred_at: DateTimeUtc,
+    pub recorded_by: String,
+    /// `pending`, `written` or `failed`.
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    pub written_at: Option<DateTimeUtc>,
+    pub sf_task_id: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
+    pub created_at: DateTimeUtc,
 }
 
 /// Foreign keys of this table and the tables that point at it.

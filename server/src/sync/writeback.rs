@@ -1,0 +1,418 @@
+//! Call activity back to Salesforce (DS-05). Each Org Sync's worker has a writer next to its
+//! rounds: it writes the organization's pending calls on records of the sync's object as
+//! completed Tasks, so write-back runs only where and while the sync runs (its lease, never
+//! while paused), only while the sync is Active (not while its circuit is open or it is in
+//! Error), and with the organization's Salesforce session (none once disconnected).
+//!
+//! Never a duplicate Task: a call tried before may exist in Salesforce although its answer
+//! was lost (a timeout, a dropped connection), so before creating it again the writer looks
+//! for a Task whose `CallObject` is the call's id. Calls go out up to 200 at a time through
+//! sObject Collections, each with its own result: written with the Task's Id, failed with
+//! Salesforce's message (kept, not retried), or due again after a back-off.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use salesforce::{CollectionResult, MAX_COLLECTION_RECORDS, SalesforceError, Session};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use store::{
+    call_activities::{self, WriteOutcome},
+    entities::{call_activities::Model as Call, org_syncs},
+    org_syncs::SyncStatus,
+};
+use tokio::sync::Notify;
+
+use super::{EngineDeps, errors::SyncError, worker::Stopped};
+
+/// The first retry's delay; each further attempt doubles it, up to [`MAX_BACKOFF`].
+pub const FIRST_BACKOFF: Duration = Duration::from_secs(30);
+/// The longest wait between two attempts of one call.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(60 * 60);
+
+/// Per-record error codes that are worth another try (the record was busy, not wrong).
+const TRANSIENT_CODES: &[&str] = &["UNABLE_TO_LOCK_ROW", "REQUEST_RUNNING_TOO_LONG"];
+
+/// The delay before the next attempt of a call that has had `attempts` attempts (this one
+/// included): 30 s, 1 min, 2 min... never more than an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let doublings = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(16);
+    FIRST_BACKOFF
+        .saturating_mul(2u32.saturating_pow(doublings))
+        .min(MAX_BACKOFF)
+}
+
+/// The Task that records `call`: completed, a call, on the person it was made to, with our
+/// call id in `CallObject` (how a retry finds it).
+pub fn task_body(call: &Call) -> Value {
+    let mut task = json!({
+        "attributes": {"type": "Task"},
+        "Subject": call.subject,
+        "Status": "Completed",
+        "TaskSubtype": "Call",
+        "CallType": "Outbound",
+        "CallDisposition": call.disposition,
+        "CallDurationInSeconds": call.duration_seconds,
+        "CallObject": call.call_id,
+        "WhoId": call.sf_id,
+        "ActivityDate": call.occurred_at.format("%Y-%m-%d").to_string(),
+    });
+    if !call.notes.is_empty() {
+        task["Description"] = json!(call.notes);
+    }
+    task
+}
+
+/// The SOQL that finds the Tasks of these call ids (each escaped as a string literal).
+pub fn tasks_by_call_id_soql(call_ids: &[&str]) -> String {
+    let quoted: Vec<String> = call_ids.iter().map(|id| filters::quote_text(id)).collect();
+    format!(
+        "SELECT Id, CallObject FROM Task WHERE CallObject IN ({})",
+        quoted.join(", ")
+    )
+}
+
+/// What one collection result means for its call.
+pub fn outcome_of(result: &CollectionResult, attempts: i32, now: DateTime<Utc>) -> WriteOutcome {
+    if result.success
+        && let Some(id) = &result.id
+    {
+        return WriteOutcome::Written {
+            task_id: id.clone(),
+        };
+    }
+    let message = if result.errors.is_empty() {
+        "Salesforce did not save the Task and gave no reason".to_owned()
+    } else {
+        result
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.status_code, e.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let message = crate::untrusted::excerpt(&message, 500);
+    if result
+        .errors
+        .iter()
+        .all(|e| TRANSIENT_CODES.contains(&e.status_code.as_str()))
+        && !result.errors.is_empty()
+    {
+        retry(message, attempts, now)
+    } else {
+        WriteOutcome::Failed { message }
+    }
+}
+
+fn retry(message: String, attempts: i32, now: DateTime<Utc>) -> WriteOutcome {
+    let delay = TimeDelta::from_std(backoff(attempts + 1)).unwrap_or(TimeDelta::hours(1));
+    WriteOutcome::Retry {
+        message,
+        next_attempt_at: now + delay,
+    }
+}
+
+/// The writer of one Org Sync's worker: writes what is due, then waits for a nudge (a call
+/// recorded, a round that succeeded) or for the next retry. Returns only when its lease is
+/// lost; otherwise it ends with the worker.
+pub async fn run(deps: &EngineDeps, org_sync_id: i64, nudge: Arc<Notify>) -> Stopped {
+    loop {
+        let next = match pass(deps, org_sync_id).await {
+            Ok(next) => next,
+            Err(error) if error.is_lease_lost() => return Stopped::LeaseLost,
+            Err(error) => {
+                tracing::warn!(org_sync_id, error = %error.message(), "call write-back failed");
+                None
+            }
+        };
+        match next {
+            Some(at) => {
+                tokio::select! {
+                    () = nudge.notified() => {}
+                    () = deps.clock.sleep_until(at) => {}
+                }
+            }
+            None => nudge.notified().await,
+        }
+    }
+}
+
+/// One pass: when the sync is Active, writes every due call of its object. Answers when the
+/// next pending call falls due (`None`: nothing pending, or the sync is not Active).
+async fn pass(deps: &EngineDeps, org_sync_id: i64) -> Result<Option<DateTime<Utc>>, SyncError> {
+    let Some(row) = store::org_syncs::find_by_id(&deps.db, org_sync_id).await? else {
+        return Ok(None);
+    };
+    if !row.enabled || row.status != SyncStatus::Active {
+        return Ok(None);
+    }
+    let object = row.object.as_str();
+    let sessions = deps.sessions.as_ref().ok_or(SyncError::NotConfigured)?;
+    loop {
+        let due = call_activities::due(
+            &deps.db,
+            row.organization_id,
+            object,
+            deps.clock.now(),
+            MAX_COLLECTION_RECORDS as u64,
+        )
+        .await?;
+        if due.is_empty() {
+            break;
+        }
+        let session = sessions.session(row.organization_id).await?;
+        let full = due.len() == MAX_COLLECTION_RECORDS;
+        let through = write_batch(deps, &row, &session, &due).await;
+        publish(deps, &due);
+        if !through? {
+            break;
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(call_activities::next_due_at(&deps.db, row.organization_id, object).await?)
+}
+
+/// Writes one batch (≤ 200 calls). Answers whether the batch got through to Salesforce
+/// (`false`: every call is due again later).
+async fn write_batch(
+    deps: &EngineDeps,
+    row: &org_syncs::Model,
+    session: &Arc<Session>,
+    calls: &[Call],
+) -> Result<bool, SyncError> {
+    let mut to_create: Vec<&Call> = calls.iter().collect();
+    // Calls tried before may be in Salesforce already: find them by CallObject first.
+    let tried: Vec<&str> = calls
+        .iter()
+        .filter(|c| c.attempts > 0)
+        .map(|c| c.call_id.as_str())
+        .collect();
+    if !tried.is_empty() {
+        match existing_tasks(session, &tried).await {
+            Ok(found) => {
+                for call in calls {
+                    if let Some(task_id) = found.get(&call.call_id) {
+                        let outcome = WriteOutcome::Written {
+                            task_id: task_id.clone(),
+                        };
+                        finish(deps, call, &outcome).await?;
+                    }
+                }
+                to_create.retain(|c| !found.contains_key(&c.call_id));
+            }
+            Err(error) => {
+                retry_all(deps, calls, &error).await?;
+                return Ok(false);
+            }
+        }
+    }
+    if to_create.is_empty() {
+        return Ok(true);
+    }
+    let bodies: Vec<Value> = to_create.iter().map(|c| task_body(c)).collect();
+    match session.create_collection(&bodies, false).await {
+        Ok(results) => {
+            let now = deps.clock.now();
+            for (call, result) in to_create.iter().zip(&results) {
+                finish(deps, call, &outcome_of(result, call.attempts, now)).await?;
+            }
+            tracing::info!(
+                org_sync_id = row.id,
+                calls = to_create.len(),
+                "call activity written back"
+            );
+            Ok(true)
+        }
+        Err(error) => {
+            let owned: Vec<Call> = to_create.into_iter().cloned().collect();
+            retry_all(deps, &owned, &error).await?;
+            Ok(false)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TaskRow {
+    id: String,
+    #[serde(default)]
+    call_object: Option<String>,
+}
+
+/// The Tasks whose `CallObject` is one of `call_ids`: call id → Task Id.
+async fn existing_tasks(
+    session: &Session,
+    call_ids: &[&str],
+) -> Result<HashMap<String, String>, SalesforceError> {
+    let mut found = HashMap::new();
+    // Kept well under SOQL's statement length limit (100,000 characters).
+    for chunk in call_ids.chunks(100) {
+        let mut page = session
+            .query::<TaskRow>(&tasks_by_call_id_soql(chunk), false)
+            .await?;
+        loop {
+            for task in page.records {
+                if let Some(call_id) = task.call_object {
+                    found.entry(call_id).or_insert(task.id);
+                }
+            }
+            match page.next_records_url {
+                Some(next) if !page.done => page = session.query_more(&next).await?,
+                _ => break,
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Every call of a batch that did not get through is due again after its back-off.
+async fn retry_all(
+    deps: &EngineDeps,
+    calls: &[Call],
+    error: &SalesforceError,
+) -> Result<(), SyncError> {
+    let message = crate::untrusted::excerpt(&error.to_string(), 500);
+    tracing::warn!(calls = calls.len(), error = %message, "call write-back will be retried");
+    let now = deps.clock.now();
+    for call in calls {
+        finish(deps, call, &retry(message.clone(), call.attempts, now)).await?;
+    }
+    Ok(())
+}
+
+async fn finish(deps: &EngineDeps, call: &Call, outcome: &WriteOutcome) -> Result<(), SyncError> {
+    call_activities::finish_attempt(&deps.db, deps.fence(), call.id, outcome, deps.clock.now())
+        .await?;
+    Ok(())
+}
+
+/// Open campaign pages re-read their calls: one message per batch, not per call.
+fn publish(deps: &EngineDeps, calls: &[Call]) {
+    let Some(first) = calls.first() else {
+        return;
+    };
+    let mut campaigns: Vec<i64> = calls.iter().map(|c| c.campaign_id).collect();
+    campaigns.sort_unstable();
+    campaigns.dedup();
+    deps.bus
+        .campaigns_changed(first.organization_id, &campaigns);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use salesforce::ApiErrorDetail;
+
+    fn call() -> Call {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-06T10:30:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .expect("time");
+        Call {
+            id: 1,
+            organization_id: 1,
+            campaign_id: 2,
+            call_id: "dialer-8f2c".into(),
+            sf_object: "Contact".into(),
+            sf_id: "003000000000001AAA".into(),
+            subject: "Call".into(),
+            disposition: "Connected".into(),
+            duration_seconds: 59,
+            notes: String::new(),
+            occurred_at: at,
+            recorded_by: "admin".into(),
+            state: "pending".into(),
+            attempts: 0,
+            next_attempt_at: at,
+            written_at: None,
+            sf_task_id: None,
+            last_error: None,
+            created_at: at,
+        }
+    }
+
+    #[test]
+    fn ds_05_the_task_is_a_completed_call_on_the_person_carrying_our_call_id() {
+        let task = task_body(&call());
+        assert_eq!(task["attributes"]["type"], json!("Task"));
+        assert_eq!(task["Status"], json!("Completed"));
+        assert_eq!(task["TaskSubtype"], json!("Call"));
+        assert_eq!(task["CallObject"], json!("dialer-8f2c"));
+        assert_eq!(task["WhoId"], json!("003000000000001AAA"));
+        assert_eq!(task["CallDisposition"], json!("Connected"));
+        assert_eq!(task["CallDurationInSeconds"], json!(59));
+        assert_eq!(task["ActivityDate"], json!("2026-12-06"));
+        assert!(task.get("Description").is_none(), "no empty description");
+        let mut with_notes = call();
+        with_notes.notes = "Call back Tuesday".into();
+        assert_eq!(
+            task_body(&with_notes)["Description"],
+            json!("Call back Tuesday")
+        );
+    }
+
+    #[test]
+    fn ds_05_the_lookup_query_escapes_call_ids() {
+        assert_eq!(
+            tasks_by_call_id_soql(&["a", "x' OR Id != '"]),
+            "SELECT Id, CallObject FROM Task WHERE CallObject IN ('a', 'x\\' OR Id != \\'')"
+        );
+    }
+
+    #[test]
+    fn ds_05_backoff_doubles_from_thirty_seconds_up_to_an_hour() {
+        assert_eq!(backoff(1), Duration::from_secs(30));
+        assert_eq!(backoff(2), Duration::from_secs(60));
+        assert_eq!(backoff(3), Duration::from_secs(120));
+        assert_eq!(backoff(8), Duration::from_secs(3600));
+        assert_eq!(backoff(1000), MAX_BACKOFF);
+        assert_eq!(backoff(0), FIRST_BACKOFF);
+    }
+
+    #[test]
+    fn ds_05_each_result_decides_its_call() {
+        let now = call().occurred_at;
+        let saved = CollectionResult {
+            id: Some("00T000000000001AAA".into()),
+            success: true,
+            errors: vec![],
+        };
+        assert_eq!(
+            outcome_of(&saved, 0, now),
+            WriteOutcome::Written {
+                task_id: "00T000000000001AAA".into()
+            }
+        );
+        let refused = CollectionResult {
+            id: None,
+            success: false,
+            errors: vec![ApiErrorDetail {
+                status_code: "INVALID_CROSS_REFERENCE_KEY".into(),
+                message: "invalid cross reference id".into(),
+                fields: vec!["WhoId".into()],
+            }],
+        };
+        assert_eq!(
+            outcome_of(&refused, 0, now),
+            WriteOutcome::Failed {
+                message: "INVALID_CROSS_REFERENCE_KEY: invalid cross reference id".into()
+            }
+        );
+        let locked = CollectionResult {
+            id: None,
+            success: false,
+            errors: vec![ApiErrorDetail {
+                status_code: "UNABLE_TO_LOCK_ROW".into(),
+                message: "unable to obtain exclusive access to this record".into(),
+                fields: vec![],
+            }],
+        };
+        assert!(matches!(
+            outcome_of(&locked, 2, now),
+            WriteOutcome::Retry { next_attempt_at, .. } if next_attempt_at == now + TimeDelta::seconds(120)
+        ));
+    }
+}
