@@ -645,7 +645,7 @@ test("DS-05 a call recorded on a campaign record and one from the dialer's API b
   const created = answerOf(page, "create_api_key");
   await page.getByRole("button", { name: "Create key" }).click();
   expect((await created).status(), "Create key answered").toBe(200);
-  const key = await page.getByLabel("New API key").inputValue();
+  const key = await page.getByRole("textbox", { name: "New API key" }).inputValue();
   expect(key).toMatch(/^osk_/);
   await expect(page.getByRole("table", { name: "API keys" }).locator('tr[data-api-key="Dialer"]')).toBeVisible();
   await screenshot(page, "api-keys", testInfo);

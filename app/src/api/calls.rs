@@ -3,9 +3,11 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use crate::types::CallForm;
 use crate::{
     error::AppError,
-    types::{ApiKeyView, CallForm, CallView, NewApiKeyView},
+    types::{ApiKeyView, CallView, NewApiKeyView},
 };
 
 /// Record a call on a campaign record; it is written back to Salesforce as a Task.

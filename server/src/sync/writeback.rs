@@ -177,13 +177,32 @@ async fn pass(deps: &EngineDeps, org_sync_id: i64) -> Result<Option<DateTime<Utc
 }
 
 /// Writes one batch (≤ 200 calls). Answers whether the batch got through to Salesforce
-/// (`false`: every call is due again later).
+/// (`false`: every call is due again later). The outcomes are stored in one transaction.
 async fn write_batch(
     deps: &EngineDeps,
     row: &org_syncs::Model,
     session: &Arc<Session>,
     calls: &[Call],
 ) -> Result<bool, SyncError> {
+    let (outcomes, through) = attempt(deps, session, calls).await;
+    call_activities::finish_attempts(&deps.db, deps.fence(), &outcomes, deps.clock.now()).await?;
+    if through {
+        tracing::info!(
+            org_sync_id = row.id,
+            calls = outcomes.len(),
+            "call activity written back"
+        );
+    }
+    Ok(through)
+}
+
+/// Sends one batch: what became of each call, and whether the batch got through.
+async fn attempt(
+    deps: &EngineDeps,
+    session: &Session,
+    calls: &[Call],
+) -> (Vec<(i64, WriteOutcome)>, bool) {
+    let mut outcomes = Vec::with_capacity(calls.len());
     let mut to_create: Vec<&Call> = calls.iter().collect();
     // Calls tried before may be in Salesforce already: find them by CallObject first.
     let tried: Vec<&str> = calls
@@ -194,43 +213,34 @@ async fn write_batch(
     if !tried.is_empty() {
         match existing_tasks(session, &tried).await {
             Ok(found) => {
-                for call in calls {
-                    if let Some(task_id) = found.get(&call.call_id) {
-                        let outcome = WriteOutcome::Written {
-                            task_id: task_id.clone(),
-                        };
-                        finish(deps, call, &outcome).await?;
+                to_create.retain(|call| match found.get(&call.call_id) {
+                    Some(task_id) => {
+                        let task_id = task_id.clone();
+                        outcomes.push((call.id, WriteOutcome::Written { task_id }));
+                        false
                     }
-                }
-                to_create.retain(|c| !found.contains_key(&c.call_id));
+                    None => true,
+                });
             }
-            Err(error) => {
-                retry_all(deps, calls, &error).await?;
-                return Ok(false);
-            }
+            Err(error) => return (retry_all(deps, calls, &error), false),
         }
     }
     if to_create.is_empty() {
-        return Ok(true);
+        return (outcomes, true);
     }
     let bodies: Vec<Value> = to_create.iter().map(|c| task_body(c)).collect();
     match session.create_collection(&bodies, false).await {
         Ok(results) => {
             let now = deps.clock.now();
             for (call, result) in to_create.iter().zip(&results) {
-                finish(deps, call, &outcome_of(result, call.attempts, now)).await?;
+                outcomes.push((call.id, outcome_of(result, call.attempts, now)));
             }
-            tracing::info!(
-                org_sync_id = row.id,
-                calls = to_create.len(),
-                "call activity written back"
-            );
-            Ok(true)
+            (outcomes, true)
         }
         Err(error) => {
-            let owned: Vec<Call> = to_create.into_iter().cloned().collect();
-            retry_all(deps, &owned, &error).await?;
-            Ok(false)
+            let failed: Vec<Call> = to_create.into_iter().cloned().collect();
+            outcomes.extend(retry_all(deps, &failed, &error));
+            (outcomes, false)
         }
     }
 }
@@ -270,24 +280,18 @@ async fn existing_tasks(
 }
 
 /// Every call of a batch that did not get through is due again after its back-off.
-async fn retry_all(
+fn retry_all(
     deps: &EngineDeps,
     calls: &[Call],
     error: &SalesforceError,
-) -> Result<(), SyncError> {
+) -> Vec<(i64, WriteOutcome)> {
     let message = crate::untrusted::excerpt(&error.to_string(), 500);
     tracing::warn!(calls = calls.len(), error = %message, "call write-back will be retried");
     let now = deps.clock.now();
-    for call in calls {
-        finish(deps, call, &retry(message.clone(), call.attempts, now)).await?;
-    }
-    Ok(())
-}
-
-async fn finish(deps: &EngineDeps, call: &Call, outcome: &WriteOutcome) -> Result<(), SyncError> {
-    call_activities::finish_attempt(&deps.db, deps.fence(), call.id, outcome, deps.clock.now())
-        .await?;
-    Ok(())
+    calls
+        .iter()
+        .map(|call| (call.id, retry(message.clone(), call.attempts, now)))
+        .collect()
 }
 
 /// Open campaign pages re-read their calls: one message per batch, not per call.

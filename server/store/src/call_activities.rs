@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    QuerySelect, QueryTrait, TransactionSession, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -302,6 +302,26 @@ pub async fn finish_attempt(
     if updated.rows_affected == 0 && !fence.holds(db).await? {
         return Err(fence.lost());
     }
+    Ok(())
+}
+
+/// Records the outcomes of one batch's attempts in one transaction (what [`finish_attempt`]
+/// does for each). [`StoreError::LeaseLost`] when `fence` is a lease no longer held: then
+/// nothing is recorded.
+pub async fn finish_attempts<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    fence: Fence<'_>,
+    outcomes: &[(i64, WriteOutcome)],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    let txn = crate::begin_write(db).await?;
+    for (id, outcome) in outcomes {
+        finish_attempt(&txn, fence, *id, outcome, now).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 
