@@ -46,6 +46,17 @@ impl Console {
         now: DateTime<Utc>,
     ) -> Result<(CallView, bool), AppError> {
         let call = validated_call(&recorder, form, now)?;
+        // Calls go to Salesforce: the organization's `integrations` flag must be on (the
+        // dialer's API is refused too while it is off).
+        let org = store::organizations::find_by_id(&self.db, recorder.organization_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::NotFound("That organization".into()))?;
+        if !super::pages::flag_on(&org, app::types::INTEGRATIONS_FLAG) {
+            return Err(AppError::FeatureDisabled {
+                flag: app::types::INTEGRATIONS_FLAG.to_string(),
+            });
+        }
         self.find_campaign(recorder.organization_id, call.campaign_id)
             .await?;
         let recorded = call_activities::record(&self.db, call, now)

@@ -69,7 +69,7 @@ pub fn task_body(call: &Call) -> Value {
 pub fn tasks_by_call_id_soql(call_ids: &[&str]) -> String {
     let quoted: Vec<String> = call_ids.iter().map(|id| filters::quote_text(id)).collect();
     format!(
-        "SELECT Id, CallObject FROM Task WHERE CallObject IN ({})",
+        "SELECT Id, CallObject, WhoId FROM Task WHERE CallObject IN ({})",
         quoted.join(", ")
     )
 }
@@ -106,78 +106,89 @@ pub fn outcome_of(result: &CollectionResult, attempts: i32, now: DateTime<Utc>) 
     }
 }
 
+/// Due again after the back-off of a call that has had `attempts` attempts (this one
+/// included: [`call_activities::claim`] counted it).
 fn retry(message: String, attempts: i32, now: DateTime<Utc>) -> WriteOutcome {
-    let delay = TimeDelta::from_std(backoff(attempts + 1)).unwrap_or(TimeDelta::hours(1));
     WriteOutcome::Retry {
         message,
-        next_attempt_at: now + delay,
+        next_attempt_at: now + delay(backoff(attempts)),
     }
 }
 
+fn delay(duration: Duration) -> TimeDelta {
+    TimeDelta::from_std(duration).unwrap_or(TimeDelta::hours(1))
+}
+
+/// The longest a writer waits without looking at its queue, whatever it was told: a nudge
+/// from another instance can be lost, and a failed pass must be tried again.
+pub const SAFETY_POLL: Duration = Duration::from_secs(5 * 60);
+
 /// The writer of one Org Sync's worker: writes what is due, then waits for a nudge (a call
-/// recorded, a round that succeeded) or for the next retry. Returns only when its lease is
-/// lost; otherwise it ends with the worker.
+/// recorded, a round that brought the sync back to Active), the next retry, or at most
+/// [`SAFETY_POLL`]. Returns only when its lease is lost; otherwise it ends with the worker.
 pub async fn run(deps: &EngineDeps, org_sync_id: i64, nudge: Arc<Notify>) -> Stopped {
     loop {
-        let next = match pass(deps, org_sync_id).await {
-            Ok(next) => next,
+        let now = deps.clock.now();
+        let latest = now + delay(SAFETY_POLL);
+        let at = match pass(deps, org_sync_id).await {
+            Ok(Some(at)) => at.min(latest),
+            Ok(None) => latest,
             Err(error) if error.is_lease_lost() => return Stopped::LeaseLost,
             Err(error) => {
                 tracing::warn!(org_sync_id, error = %error.message(), "call write-back failed");
-                None
+                now + delay(FIRST_BACKOFF)
             }
         };
-        match next {
-            Some(at) => {
-                tokio::select! {
-                    () = nudge.notified() => {}
-                    () = deps.clock.sleep_until(at) => {}
-                }
-            }
-            None => nudge.notified().await,
+        tokio::select! {
+            () = nudge.notified() => {}
+            () = deps.clock.sleep_until(at) => {}
         }
     }
 }
 
-/// One pass: when the sync is Active, writes every due call of its object. Answers when the
-/// next pending call falls due (`None`: nothing pending, or the sync is not Active).
+/// One pass: while the sync is Active, writes the due calls of its object, a batch at a
+/// time. Answers when to look again (`None`: nothing pending, or the sync is not Active).
 async fn pass(deps: &EngineDeps, org_sync_id: i64) -> Result<Option<DateTime<Utc>>, SyncError> {
-    let Some(row) = store::org_syncs::find_by_id(&deps.db, org_sync_id).await? else {
-        return Ok(None);
-    };
-    if !row.enabled || row.status != SyncStatus::Active {
-        return Ok(None);
-    }
-    let object = row.object.as_str();
     let sessions = deps.sessions.as_ref().ok_or(SyncError::NotConfigured)?;
     loop {
+        // Read before every batch: a round may have opened the circuit meanwhile.
+        let Some(row) = store::org_syncs::find_by_id(&deps.db, org_sync_id).await? else {
+            return Ok(None);
+        };
+        if !row.enabled || row.status != SyncStatus::Active {
+            return Ok(None);
+        }
+        let object = row.object.as_str();
+        let now = deps.clock.now();
         let due = call_activities::due(
             &deps.db,
             row.organization_id,
             object,
-            deps.clock.now(),
+            now,
             MAX_COLLECTION_RECORDS as u64,
         )
         .await?;
         if due.is_empty() {
-            break;
+            return Ok(call_activities::next_due_at(&deps.db, row.organization_id, object).await?);
         }
         let session = sessions.session(row.organization_id).await?;
-        let full = due.len() == MAX_COLLECTION_RECORDS;
-        let through = write_batch(deps, &row, &session, &due).await;
-        publish(deps, &due);
+        let ids: Vec<i64> = due.iter().map(|c| c.id).collect();
+        // Counted (and due again later) before anything is sent, under the sync's lease.
+        let claimed =
+            call_activities::claim(&deps.db, deps.fence(), &ids, now + delay(FIRST_BACKOFF))
+                .await?;
+        let through = write_batch(deps, &row, &session, &claimed).await;
+        publish(deps, &claimed);
         if !through? {
-            break;
-        }
-        if !full {
-            break;
+            // Salesforce is not taking calls now: the rest of the queue waits too.
+            return Ok(Some(deps.clock.now() + delay(FIRST_BACKOFF)));
         }
     }
-    Ok(call_activities::next_due_at(&deps.db, row.organization_id, object).await?)
 }
 
-/// Writes one batch (≤ 200 calls). Answers whether the batch got through to Salesforce
-/// (`false`: every call is due again later). The outcomes are stored in one transaction.
+/// Writes one claimed batch (≤ 200 calls). Answers whether the batch got through to
+/// Salesforce (`false`: every call is due again later). The outcomes are stored in one
+/// transaction.
 async fn write_batch(
     deps: &EngineDeps,
     row: &org_syncs::Model,
@@ -196,33 +207,29 @@ async fn write_batch(
     Ok(through)
 }
 
-/// Sends one batch: what became of each call, and whether the batch got through.
+/// Sends one batch: what became of each call, and whether the batch got through. Every call
+/// is first looked for in Salesforce by its `CallObject` (on the same person): one tried
+/// before may be there although its answer was lost, or its writer stopped before noting it.
 async fn attempt(
     deps: &EngineDeps,
     session: &Session,
     calls: &[Call],
 ) -> (Vec<(i64, WriteOutcome)>, bool) {
     let mut outcomes = Vec::with_capacity(calls.len());
-    let mut to_create: Vec<&Call> = calls.iter().collect();
-    // Calls tried before may be in Salesforce already: find them by CallObject first.
-    let tried: Vec<&str> = calls
-        .iter()
-        .filter(|c| c.attempts > 0)
-        .map(|c| c.call_id.as_str())
-        .collect();
-    if !tried.is_empty() {
-        match existing_tasks(session, &tried).await {
-            Ok(found) => {
-                to_create.retain(|call| match found.get(&call.call_id) {
-                    Some(task_id) => {
-                        let task_id = task_id.clone();
-                        outcomes.push((call.id, WriteOutcome::Written { task_id }));
-                        false
-                    }
-                    None => true,
-                });
-            }
-            Err(error) => return (retry_all(deps, calls, &error), false),
+    let found = match existing_tasks(session, calls).await {
+        Ok(found) => found,
+        Err(error) => return (retry_all(deps, calls, &error), false),
+    };
+    let mut to_create: Vec<&Call> = Vec::with_capacity(calls.len());
+    for call in calls {
+        match found.get(&call.id) {
+            Some(task_id) => outcomes.push((
+                call.id,
+                WriteOutcome::Written {
+                    task_id: task_id.clone(),
+                },
+            )),
+            None => to_create.push(call),
         }
     }
     if to_create.is_empty() {
@@ -251,23 +258,30 @@ struct TaskRow {
     id: String,
     #[serde(default)]
     call_object: Option<String>,
+    #[serde(default)]
+    who_id: Option<String>,
 }
 
-/// The Tasks whose `CallObject` is one of `call_ids`: call id → Task Id.
+/// How long the quoted call ids of one lookup may be: the query goes in a URL, and a
+/// non-ASCII id grows threefold when percent-encoded.
+const LOOKUP_CHARS: usize = 4_000;
+
+/// The Tasks that already record `calls`: call (row id) → Task Id. A Task counts only when
+/// its `CallObject` is the call's id and its `WhoId` the person called (another system may
+/// use the same `CallObject`).
 async fn existing_tasks(
     session: &Session,
-    call_ids: &[&str],
-) -> Result<HashMap<String, String>, SalesforceError> {
-    let mut found = HashMap::new();
-    // Kept well under SOQL's statement length limit (100,000 characters).
-    for chunk in call_ids.chunks(100) {
+    calls: &[Call],
+) -> Result<HashMap<i64, String>, SalesforceError> {
+    let mut tasks: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for chunk in lookup_chunks(calls) {
         let mut page = session
-            .query::<TaskRow>(&tasks_by_call_id_soql(chunk), false)
+            .query::<TaskRow>(&tasks_by_call_id_soql(&chunk), false)
             .await?;
         loop {
             for task in page.records {
-                if let Some(call_id) = task.call_object {
-                    found.entry(call_id).or_insert(task.id);
+                if let (Some(call_id), Some(who)) = (task.call_object, task.who_id) {
+                    tasks.entry(call_id).or_default().push((task.id, who));
                 }
             }
             match page.next_records_url {
@@ -276,7 +290,43 @@ async fn existing_tasks(
             }
         }
     }
+    let mut found = HashMap::new();
+    for call in calls {
+        let same_person = tasks.get(&call.call_id).and_then(|candidates| {
+            candidates
+                .iter()
+                .find(|(_, who)| same_record(who, &call.sf_id))
+        });
+        if let Some((task_id, _)) = same_person {
+            found.insert(call.id, task_id.clone());
+        }
+    }
     Ok(found)
+}
+
+/// The call ids of `calls` in lookups of at most [`LOOKUP_CHARS`] quoted characters.
+fn lookup_chunks(calls: &[Call]) -> Vec<Vec<&str>> {
+    let mut chunks: Vec<Vec<&str>> = Vec::new();
+    let mut length = 0;
+    for call in calls {
+        let quoted = filters::quote_text(&call.call_id).len() + 2;
+        match chunks.last_mut() {
+            Some(chunk) if length + quoted <= LOOKUP_CHARS => {
+                chunk.push(call.call_id.as_str());
+                length += quoted;
+            }
+            _ => {
+                chunks.push(vec![call.call_id.as_str()]);
+                length = quoted;
+            }
+        }
+    }
+    chunks
+}
+
+/// Whether two Salesforce Ids name one record (15- and 18-character forms alike).
+fn same_record(a: &str, b: &str) -> bool {
+    a.get(..15).is_some_and(|a| b.get(..15) == Some(a))
 }
 
 /// Every call of a batch that did not get through is due again after its back-off.
@@ -362,8 +412,29 @@ mod tests {
     fn ds_05_the_lookup_query_escapes_call_ids() {
         assert_eq!(
             tasks_by_call_id_soql(&["a", "x' OR Id != '"]),
-            "SELECT Id, CallObject FROM Task WHERE CallObject IN ('a', 'x\\' OR Id != \\'')"
+            "SELECT Id, CallObject, WhoId FROM Task WHERE CallObject IN ('a', 'x\\' OR Id != \\'')"
         );
+    }
+
+    #[test]
+    fn ds_05_a_task_counts_only_on_the_same_person_and_lookups_stay_short() {
+        assert!(same_record("003000000000001AAA", "003000000000001"));
+        assert!(same_record("003000000000001", "003000000000001AAA"));
+        assert!(!same_record("003000000000002AAA", "003000000000001AAA"));
+        assert!(!same_record("", "003000000000001AAA"));
+        let mut long = call();
+        long.call_id = "é".repeat(255);
+        let calls = vec![long; 40];
+        let chunks = lookup_chunks(&calls);
+        assert!(chunks.len() > 1, "split by length, not by count");
+        assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), 40);
+        for chunk in &chunks {
+            let quoted: usize = chunk
+                .iter()
+                .map(|id| filters::quote_text(id).len() + 2)
+                .sum();
+            assert!(quoted <= LOOKUP_CHARS, "{quoted}");
+        }
     }
 
     #[test]
@@ -415,7 +486,7 @@ mod tests {
             }],
         };
         assert!(matches!(
-            outcome_of(&locked, 2, now),
+            outcome_of(&locked, 3, now),
             WriteOutcome::Retry { next_attempt_at, .. } if next_attempt_at == now + TimeDelta::seconds(120)
         ));
     }

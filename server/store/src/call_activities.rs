@@ -93,6 +93,10 @@ pub async fn record(
     call: NewCall,
     now: DateTime<Utc>,
 ) -> Result<Recorded, StoreError> {
+    // A repeated report is the same call, also after the person left the campaign.
+    if let Some(earlier) = find_by_call_id(db, call.organization_id, &call.call_id).await? {
+        return same_call(earlier, &call);
+    }
     let record = campaign_records::Entity::find()
         .inner_join(campaigns::Entity)
         .filter(campaigns::Column::OrganizationId.eq(call.organization_id))
@@ -101,9 +105,6 @@ pub async fn record(
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("campaign record"))?;
-    if let Some(earlier) = find_by_call_id(db, call.organization_id, &call.call_id).await? {
-        return same_call(earlier, &call);
-    }
     let now = crate::at_micros(now);
     let inserted = ActiveModel {
         organization_id: Set(call.organization_id),
@@ -255,14 +256,15 @@ pub enum WriteOutcome {
     Written { task_id: String },
     /// Salesforce refused the Task: its message.
     Failed { message: String },
-    /// Not known to be written: try again at `next_attempt_at` (the attempt is counted).
+    /// Not known to be written: try again at `next_attempt_at`.
     Retry {
         message: String,
         next_attempt_at: DateTime<Utc>,
     },
 }
 
-/// Records the outcome of an attempt to write the call `id` back, if it is still pending.
+/// Records the outcome of an attempt (see [`claim`]) to write the call `id` back, if it is
+/// still pending.
 /// [`StoreError::LeaseLost`] when `fence` is a lease no longer held.
 pub async fn finish_attempt(
     db: &impl ConnectionTrait,
@@ -272,8 +274,7 @@ pub async fn finish_attempt(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let now = crate::at_micros(now);
-    let update =
-        Entity::update_many().col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1));
+    let update = Entity::update_many();
     let update = match outcome {
         WriteOutcome::Written { task_id } => update
             .col_expr(Column::State, Expr::value(CallState::Written.as_str()))
@@ -303,6 +304,46 @@ pub async fn finish_attempt(
         return Err(fence.lost());
     }
     Ok(())
+}
+
+/// Claims a batch before it is sent to Salesforce, in one fenced transaction: each call's
+/// attempt is counted and its next try set to `retry_at`, so that a writer stopped between
+/// the send and [`finish_attempts`] (a crash, a lost lease, a restart) leaves the calls due
+/// again later, and a writer whose lease moved sends nothing. Answers the calls still
+/// pending (another writer may have settled some); [`StoreError::LeaseLost`] when `fence`
+/// is a lease no longer held.
+pub async fn claim<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    fence: Fence<'_>,
+    ids: &[i64],
+    retry_at: DateTime<Utc>,
+) -> Result<Vec<Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let txn = crate::begin_write(db).await?;
+    let updated = Entity::update_many()
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .col_expr(
+            Column::NextAttemptAt,
+            Expr::value(crate::at_micros(retry_at)),
+        )
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .filter(Column::State.eq(CallState::Pending.as_str()))
+        .apply_if(fence.condition(), QueryFilter::filter)
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 && !fence.holds(&txn).await? {
+        return Err(fence.lost());
+    }
+    let claimed = Entity::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .filter(Column::State.eq(CallState::Pending.as_str()))
+        .order_by_asc(Column::Id)
+        .all(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(claimed)
 }
 
 /// Records the outcomes of one batch's attempts in one transaction (what [`finish_attempt`]
@@ -336,6 +377,8 @@ pub async fn retry_failed(
     let updated = Entity::update_many()
         .col_expr(Column::State, Expr::value(CallState::Pending.as_str()))
         .col_expr(Column::NextAttemptAt, Expr::value(crate::at_micros(now)))
+        // A fresh start of the back-off; the writer looks for the Task before every send.
+        .col_expr(Column::Attempts, Expr::value(0))
         .filter(Column::Id.eq(id))
         .filter(Column::OrganizationId.eq(organization_id))
         .filter(Column::State.eq(CallState::Failed.as_str()))

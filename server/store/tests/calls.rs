@@ -149,6 +149,17 @@ async fn ds_05_the_queue_hands_out_due_calls_by_object_and_keeps_each_outcome() 
         );
 
         let later = now + TimeDelta::seconds(30);
+        // Claimed before sending: counted, and due again later should the writer stop.
+        let claimed =
+            call_activities::claim(&db, Fence::Unfenced, &[ids[0], ids[2], ids[3]], later)
+                .await
+                .expect("claim");
+        assert_eq!(claimed.len(), 3);
+        assert!(
+            claimed.iter().all(
+                |c| c.attempts == 1 && (c.next_attempt_at - later).num_milliseconds().abs() < 1
+            )
+        );
         let outcomes = [
             (
                 ids[0],
@@ -245,7 +256,17 @@ async fn ds_05_the_queue_hands_out_due_calls_by_object_and_keeps_each_outcome() 
                 .await
                 .expect("retry")
         );
-        assert_eq!(read(ids[2]).await.state, CallState::Pending.as_str());
+        let again = read(ids[2]).await;
+        assert_eq!(again.state, CallState::Pending.as_str());
+        assert_eq!(again.attempts, 0, "a fresh back-off");
+        // A claim leaves settled calls alone.
+        let claimed = call_activities::claim(&db, Fence::Unfenced, &[ids[0], ids[2]], later)
+            .await
+            .expect("claim");
+        assert_eq!(
+            claimed.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![ids[2]]
+        );
         assert_eq!(
             call_activities::count_in_state(&db, campaign, CallState::Pending)
                 .await
@@ -288,6 +309,10 @@ async fn ds_05_a_write_back_under_a_lost_lease_is_refused() {
         )
         .await
         .expect_err("lease lost");
+        assert!(matches!(err, StoreError::LeaseLost(_)), "{err:?}");
+        let err = call_activities::claim(&db, Fence::Lease(&ours), &[id], now)
+            .await
+            .expect_err("lease lost: nothing is sent");
         assert!(matches!(err, StoreError::LeaseLost(_)), "{err:?}");
         let call = call_activities::find(&db, acme.id, id)
             .await

@@ -133,12 +133,12 @@ async fn ds_05_every_call_becomes_exactly_one_task_also_when_the_answer_is_lost(
         save_enabled(&h, sync, true).await;
         h.wait_for("the first attempt", || async {
             let calls = calls(&h, campaign).await;
-            calls.len() == 3 && calls.iter().all(|c| c.attempts >= 1)
+            calls.len() == 3 && calls.iter().all(|c| c.last_error.is_some())
         })
         .await;
         for call in calls(&h, campaign).await {
             assert_eq!(call.state, "pending", "{backend:?}: the outcome is unknown");
-            assert!(call.last_error.is_some(), "{backend:?}: why it is pending");
+            assert_eq!(call.attempts, 1);
         }
         assert_eq!(tasks(&h).await.len(), 3, "Salesforce has the Tasks already");
 
@@ -254,9 +254,15 @@ async fn ds_05_nothing_is_written_while_the_sync_is_paused_or_its_circuit_is_ope
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(collection_calls(&h).await, 0, "{backend:?}: paused");
         assert_eq!(calls(&h, campaign).await[0].attempts, 0);
+        let runs = h.runs(sync).await;
         save_enabled(&h, sync, true).await;
         h.wait_for("the paused call written", || async {
             all_written(&calls(&h, campaign).await)
+        })
+        .await;
+        // The restarted worker polls at once; the failures below are counted from after it.
+        h.wait_for("the restarted worker's first poll", || async {
+            h.runs(sync).await > runs
         })
         .await;
 
@@ -307,4 +313,35 @@ async fn save_enabled(h: &Harness, sync: i64, enabled: bool) {
     .expect("save")
     .expect("found");
     h.supervisor.sync_changed(h.org_id, sync).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ds_05_a_task_on_another_person_with_the_same_call_object_is_not_taken_for_ours() {
+    let h = Harness::start(crate::harness::Backend::Sqlite, Options::default()).await;
+    let (sync, campaign, people) = setup(&h, 2).await;
+    // Another system logged a call with the same CallObject, on someone else.
+    h.sim_post(
+        "/__sim/records/Task",
+        json!({"Subject": "Call", "CallObject": "shared-1", "WhoId": people[1]}),
+    )
+    .await;
+    let ours = record(&h, sync, campaign, &people[0], "shared-1").await;
+    h.wait_for("our call written", || async {
+        all_written(&calls(&h, campaign).await)
+    })
+    .await;
+    let tasks = tasks(&h).await;
+    let shared = &tasks["shared-1"];
+    assert_eq!(shared.len(), 2, "ours is a Task of its own");
+    let call = calls(&h, campaign)
+        .await
+        .into_iter()
+        .find(|c| c.id == ours)
+        .expect("our call");
+    let task = shared
+        .iter()
+        .find(|t| t["Id"].as_str() == call.sf_task_id.as_deref())
+        .expect("our Task");
+    assert_eq!(task["WhoId"], json!(people[0]));
+    h.stop().await;
 }

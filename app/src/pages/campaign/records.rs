@@ -164,7 +164,13 @@ fn RecordCallModal(
             </ActionForm>
             <ModalFooter slot>
                 <a class="btn btn-secondary" href=close_href>"Cancel"</a>
-                <button class="btn btn-primary" type="submit" form="record-call-form">
+                // Not twice: a double click would record two calls.
+                <button
+                    class="btn btn-primary"
+                    type="submit"
+                    form="record-call-form"
+                    disabled=move || action.pending().get()
+                >
                     "Record call"
                 </button>
             </ModalFooter>
