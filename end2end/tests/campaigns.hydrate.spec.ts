@@ -543,7 +543,7 @@ test("DS-03 a change in Salesforce updates the campaign live", async ({ page, ap
   await screenshot(page, "campaign-live-update", testInfo);
 });
 
-test("OS-07 DS-04 removing the Org Sync keeps imported records", async ({ page, app }, testInfo) => {
+test("DS-04 OS-07 removing the Org Sync keeps imported records", async ({ page, app }, testInfo) => {
   test.setTimeout(150_000);
   const admin = await Admin.start(page, app);
   const built = await admin.campaignWithLink();

@@ -108,9 +108,9 @@ fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl I
                             <tr data-api-key=key.name.clone()>
                                 <td>{key.name.clone()}</td>
                                 <td class="mono">{format!("{}…", key.prefix)}</td>
-                                <td class="cell-muted">{short_time(&key.created_at)}</td>
+                                <td class="cell-muted">{key.created_at.clone()}</td>
                                 <td class="cell-muted">
-                                    {key.last_used_at.as_deref().map(short_time).unwrap_or_else(|| "Never".into())}
+                                    {key.last_used_at.clone().unwrap_or_else(|| "Never".into())}
                                 </td>
                                 <td class="cell-actions">
                                     <ActionForm action=revoke>
@@ -137,10 +137,4 @@ fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl I
             </table>
         </div>
     }
-}
-
-/// `2026-12-06T14:30:05.123+00:00` → `2026-12-06 14:30`.
-fn short_time(rfc3339: &str) -> String {
-    let text = rfc3339.replace('T', " ");
-    text.get(..16).unwrap_or(&text).to_owned()
 }

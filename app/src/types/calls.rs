@@ -96,7 +96,7 @@ pub struct ApiKeyView {
     pub name: String,
     /// The key's first characters.
     pub prefix: String,
-    /// RFC 3339.
+    /// `2026-12-06 14:30 UTC`.
     pub created_at: String,
     pub last_used_at: Option<String>,
 }

@@ -27,6 +27,8 @@ const MAX_DURATION_SECONDS: i64 = 24 * 60 * 60;
 /// What every API key starts with, so a leaked one is recognisable (secret scanners).
 pub const KEY_PREFIX: &str = "osk_";
 const MAX_KEY_NAME: usize = 60;
+/// How the API Keys page shows a time (as the OAuth Tokens page does).
+const SHOWN_TIME: &str = "%Y-%m-%d %H:%M UTC";
 
 /// Who records a call: a signed-in user or an API key, in one organization.
 pub struct Recorder<'a> {
@@ -48,15 +50,8 @@ impl Console {
         let call = validated_call(&recorder, form, now)?;
         // Calls go to Salesforce: the organization's `integrations` flag must be on (the
         // dialer's API is refused too while it is off).
-        let org = store::organizations::find_by_id(&self.db, recorder.organization_id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| AppError::NotFound("That organization".into()))?;
-        if !super::pages::flag_on(&org, app::types::INTEGRATIONS_FLAG) {
-            return Err(AppError::FeatureDisabled {
-                flag: app::types::INTEGRATIONS_FLAG.to_string(),
-            });
-        }
+        self.require_integrations_flag_of(recorder.organization_id)
+            .await?;
         self.find_campaign(recorder.organization_id, call.campaign_id)
             .await?;
         let recorded = call_activities::record(&self.db, call, now)
@@ -351,8 +346,8 @@ fn key_view(key: &StoredKey) -> ApiKeyView {
         id: key.id,
         name: key.name.clone(),
         prefix: key.prefix.clone(),
-        created_at: key.created_at.to_rfc3339(),
-        last_used_at: key.last_used_at.map(|t| t.to_rfc3339()),
+        created_at: key.created_at.format(SHOWN_TIME).to_string(),
+        last_used_at: key.last_used_at.map(|t| t.format(SHOWN_TIME).to_string()),
     }
 }
 

@@ -388,7 +388,19 @@ impl Console {
         &self,
         user: &SignedInUser,
     ) -> Result<(), AppError> {
-        let org = self.organization_of(user).await?;
+        self.require_integrations_flag_of(user.organization_id)
+            .await
+    }
+
+    /// [`Self::require_integrations_flag`] for an organization (an API key's).
+    pub(super) async fn require_integrations_flag_of(
+        &self,
+        organization_id: i64,
+    ) -> Result<(), AppError> {
+        let org = store::organizations::find_by_id(&self.db, organization_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| internal("the caller's organization is missing"))?;
         if super::pages::flag_on(&org, INTEGRATIONS_FLAG) {
             Ok(())
         } else {

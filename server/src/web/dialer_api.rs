@@ -160,13 +160,8 @@ async fn api_key(
 }
 
 fn app_error(error: &AppError) -> Response {
-    let status = match error {
-        AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden | AppError::FeatureDisabled { .. } => StatusCode::FORBIDDEN,
-        AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    // The same statuses the server functions answer (`AppError::status`).
+    let status = error.status().unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let field = match error {
         AppError::Validation { field, .. } => Some(field.as_str()),
         _ => None,

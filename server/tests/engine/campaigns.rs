@@ -140,7 +140,7 @@ async fn start_with_contacts(h: &Harness) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ds_03_matching_records_arrive_follow_salesforce_and_are_kept_when_they_stop_matching() {
+async fn ds_03_ig_03_records_arrive_follow_salesforce_and_stay_when_they_stop_matching() {
     for backend in BACKENDS {
         let h = Harness::start(backend, Options::default()).await;
         let sync = start_with_contacts(&h).await;
