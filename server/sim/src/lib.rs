@@ -27,7 +27,7 @@ mod faults;
 mod oauth;
 mod records;
 mod rest;
-mod seed;
+pub mod seed;
 mod state;
 mod tls;
 

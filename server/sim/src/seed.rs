@@ -155,6 +155,11 @@ const COUNTRIES: &[Country] = &[
     },
 ];
 
+/// The countries seeded people live in, by the names [`phone`] takes.
+pub fn country_names() -> impl Iterator<Item = &'static str> {
+    COUNTRIES.iter().map(|c| c.name)
+}
+
 fn digits(rng: &mut StdRng, n: usize) -> String {
     (0..n)
         .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))

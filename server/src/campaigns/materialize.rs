@@ -9,10 +9,13 @@
 //! when a Link, Data Source or campaign changes or a worker starts (which also catches up
 //! after a crash between a mirror write and its materialization).
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{BTreeSet, HashMap, HashSet},
+    time::Instant,
+};
 
 use app::types::Readiness;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::{Map, Value};
 use store::{
     StoreError,
@@ -22,6 +25,7 @@ use store::{
     entities::{campaign_records::Model as StoredRecord, sf_records},
     mirror,
 };
+use tokio_util::task::AbortOnDropHandle;
 
 use super::{
     mapping::Mappings,
@@ -78,6 +82,7 @@ pub async fn materialize(
     let mut campaign_ids: Vec<i64> = links.iter().map(|l| l.campaign_id).collect();
     campaign_ids.sort_unstable();
     campaign_ids.dedup();
+    let started = Instant::now();
     let (mirrored, existing) = match scope {
         Scope::All => (
             mirror::all(db, org_sync_id).await?,
@@ -88,65 +93,145 @@ pub async fn materialize(
             campaign_records::existing(db, &campaign_ids, Some(ids)).await?,
         ),
     };
-    let existing: HashMap<(i64, &str), &StoredRecord> = existing
-        .iter()
-        .map(|r| ((r.campaign_id, r.sf_id.as_str()), r))
-        .collect();
-    let link_ids: HashSet<i64> = links.iter().map(|l| l.id).collect();
-    let mut normalizer = PhoneNormalizer::default();
-    let mut writes = Vec::new();
-    for row in &mirrored {
-        let fields = match mirror::fields(row) {
-            Ok(fields) => fields,
-            Err(error) => {
-                tracing::warn!(%error, org_sync_id, "a mirrored record is unreadable; skipped");
-                continue;
-            }
-        };
-        for &campaign_id in &campaign_ids {
-            let current = existing.get(&(campaign_id, row.sf_id.as_str())).copied();
-            let chosen = (!row.deleted)
-                .then(|| {
-                    links
-                        .iter()
-                        .filter(|l| l.campaign_id == campaign_id)
-                        .find(|l| l.filter.matches(&fields))
-                })
-                .flatten();
-            let desired = match (chosen, current) {
-                (Some(link), _) => Some(imported(link, object, row, &fields, &mut normalizer)),
-                // Ours, and no Link of this campaign wants it now: kept, marked why.
-                (None, Some(current))
-                    if current
-                        .source_link_id
-                        .is_some_and(|id| link_ids.contains(&id)) =>
-                {
-                    let state = if row.deleted {
-                        Readiness::Deleted
-                    } else {
-                        Readiness::NotMatching
-                    };
-                    let mut kept = RecordWrite::from_row(current);
-                    kept.state = state.code().to_owned();
-                    Some(kept)
+    let loaded_ms = started.elapsed().as_millis() as u64;
+    let mut pass = Pass {
+        org_sync_id,
+        object,
+        link_ids: links.iter().map(|l| l.id).collect(),
+        links: &links,
+        campaign_ids: &campaign_ids,
+        existing: existing
+            .iter()
+            .map(|r| ((r.campaign_id, r.sf_id.as_str()), r))
+            .collect(),
+        normalizer: PhoneNormalizer::default(),
+    };
+    // Step by step: one step's campaign records are written by a task of their own while
+    // the next step's are computed, so the database and the CPU work side by side (and the
+    // worker's other duties, such as renewing its lease, get a turn between steps). Each
+    // step is its own transaction: an interrupted run leaves the rest to the next one, which
+    // computes the same answer.
+    let mut writing: Option<AbortOnDropHandle<Result<(), StoreError>>> = None;
+    let mut written = 0;
+    let mut changed = BTreeSet::new();
+    let mut computing = std::time::Duration::ZERO;
+    for rows in mirrored.chunks(STEP) {
+        let step_started = Instant::now();
+        let writes = pass.desired(rows);
+        computing += step_started.elapsed();
+        if let Some(previous) = writing.take() {
+            finish(previous).await?;
+        }
+        if writes.is_empty() {
+            continue;
+        }
+        written += writes.len();
+        changed.extend(writes.iter().map(|w| w.campaign_id));
+        let db = db.clone();
+        writing = Some(AbortOnDropHandle::new(tokio::spawn(async move {
+            campaign_records::write(&db, &writes).await
+        })));
+    }
+    if let Some(last) = writing.take() {
+        finish(last).await?;
+    }
+    tracing::debug!(
+        org_sync_id,
+        mirrored = mirrored.len(),
+        written,
+        loaded_ms,
+        computed_ms = computing.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "materialized"
+    );
+    Ok(Materialized {
+        written,
+        campaign_ids: changed.into_iter().collect(),
+    })
+}
+
+/// Mirrored records per step of a run.
+const STEP: usize = 5_000;
+
+/// Waits for a step's write.
+async fn finish(write: AbortOnDropHandle<Result<(), StoreError>>) -> Result<(), StoreError> {
+    write.await.map_err(|stopped| {
+        StoreError::Db(DbErr::Custom(format!(
+            "writing campaign records stopped: {stopped}"
+        )))
+    })?
+}
+
+/// One run's view of the Links, the campaigns' current records and the phones read so far.
+struct Pass<'a> {
+    org_sync_id: i64,
+    object: &'a str,
+    links: &'a [PreparedLink],
+    link_ids: HashSet<i64>,
+    campaign_ids: &'a [i64],
+    existing: HashMap<(i64, &'a str), &'a StoredRecord>,
+    normalizer: PhoneNormalizer,
+}
+
+impl Pass<'_> {
+    /// The campaign records these mirrored records call for that differ from what is stored.
+    fn desired(&mut self, rows: &[sf_records::Model]) -> Vec<RecordWrite> {
+        let mut writes = Vec::new();
+        for row in rows {
+            let fields = match mirror::fields(row) {
+                Ok(fields) => fields,
+                Err(error) => {
+                    tracing::warn!(%error, org_sync_id = self.org_sync_id, "a mirrored record is unreadable; skipped");
+                    continue;
                 }
-                _ => None,
             };
-            if let Some(desired) = desired
-                && current.map(RecordWrite::from_row).as_ref() != Some(&desired)
-            {
-                writes.push(desired);
+            for &campaign_id in self.campaign_ids {
+                let current = self
+                    .existing
+                    .get(&(campaign_id, row.sf_id.as_str()))
+                    .copied();
+                let chosen = (!row.deleted)
+                    .then(|| {
+                        self.links
+                            .iter()
+                            .filter(|l| l.campaign_id == campaign_id)
+                            .find(|l| l.filter.matches(&fields))
+                    })
+                    .flatten();
+                let desired = match (chosen, current) {
+                    (Some(link), _) => Some(imported(
+                        link,
+                        self.object,
+                        row,
+                        &fields,
+                        &mut self.normalizer,
+                    )),
+                    // Ours, and no Link of this campaign wants it now: kept, marked why.
+                    (None, Some(current))
+                        if current
+                            .source_link_id
+                            .is_some_and(|id| self.link_ids.contains(&id)) =>
+                    {
+                        let state = if row.deleted {
+                            Readiness::Deleted
+                        } else {
+                            Readiness::NotMatching
+                        };
+                        let mut kept = RecordWrite::from_row(current);
+                        kept.state = state.code().to_owned();
+                        Some(kept)
+                    }
+                    _ => None,
+                };
+                if let Some(desired) = desired
+                    && current.map(RecordWrite::from_row).as_ref() != Some(&desired)
+                {
+                    writes.push(desired);
+                }
             }
         }
+        writes
     }
-    campaign_records::write(db, &writes).await?;
-    let mut changed: Vec<i64> = writes.iter().map(|w| w.campaign_id).collect();
-    changed.sort_unstable();
-    changed.dedup();
-    Ok(Materialized {
-        written: writes.len(),
-        campaign_ids: changed,
-    })
 }
 
 /// Reads a Link's filter, mappings and campaign; a Link whose stored documents cannot be read

@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use rand::{SeedableRng, rngs::StdRng};
+
 use filters::{Combine, Condition, FieldInfo, FieldKind, Filter, FilterItem, Op};
 use orgsync::campaigns::{Scope, materialize};
 use serde_json::{Map, Value, json};
@@ -27,7 +29,8 @@ pub async fn materialize_scenario(
     let org = store::organizations::create(db, "Bench").await?;
     let sync = store::org_syncs::create(db, org.id, SfObject::Contact).await?;
     eprintln!("mirroring {records} Contacts");
-    let batch: Vec<MirrorRecord> = (0..records).map(contact).collect();
+    let countries: Vec<&str> = sim::seed::country_names().collect();
+    let batch: Vec<MirrorRecord> = (0..records).map(|i| contact(i, &countries)).collect();
     for chunk in batch.chunks(2_000) {
         store::mirror::apply_batch(db, Fence::Unfenced, sync.id, chunk, None).await?;
     }
@@ -145,23 +148,18 @@ fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// A synthetic Contact: a US phone (one in twenty invalid), a mobile, a department, one in
-/// twenty with DoNotCall.
-fn contact(i: usize) -> MirrorRecord {
+/// A synthetic Contact: a phone and a mobile as the simulator seeds them (eight countries,
+/// several formats each, some invalid or missing, all read in the campaign's region), a
+/// department, one in twenty with DoNotCall.
+fn contact(i: usize, countries: &[&str]) -> MirrorRecord {
+    let mut rng = StdRng::seed_from_u64(i as u64);
+    let country = countries[i % countries.len()];
     let mut fields = Map::new();
     fields.insert("Id".into(), json!(format!("003{i:015}")));
     fields.insert("FirstName".into(), json!(format!("First{i}")));
     fields.insert("LastName".into(), json!(format!("Last{i}")));
-    let phone = if i.is_multiple_of(20) {
-        "555-01".to_string()
-    } else {
-        format!("(415) 555-{:04}", i % 10_000)
-    };
-    fields.insert("Phone".into(), json!(phone));
-    fields.insert(
-        "MobilePhone".into(),
-        json!(format!("+1 650 555 {:04}", (i * 7) % 10_000)),
-    );
+    fields.insert("Phone".into(), sim::seed::phone(&mut rng, country));
+    fields.insert("MobilePhone".into(), sim::seed::phone(&mut rng, country));
     fields.insert(
         "Department".into(),
         json!(DEPARTMENTS[i % DEPARTMENTS.len()]),
