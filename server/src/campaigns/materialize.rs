@@ -119,8 +119,10 @@ pub async fn materialize(
         let step_started = Instant::now();
         let writes = pass.desired(rows);
         computing += step_started.elapsed();
-        if let Some(previous) = writing.take() {
-            finish(previous).await?;
+        match writing.take() {
+            Some(previous) => finish(previous).await?,
+            // Nothing to wait for: still let the task's other branches run between steps.
+            None => tokio::task::yield_now().await,
         }
         if writes.is_empty() {
             continue;

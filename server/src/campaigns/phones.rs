@@ -24,23 +24,32 @@ impl Phone {
     }
 }
 
-/// Normalizes numbers, remembering each answer: the same number appears on many records.
+/// Normalizes numbers, remembering each answer: the same number appears on many records
+/// (and on the same record in every campaign it reaches).
 #[derive(Default)]
 pub struct PhoneNormalizer {
-    seen: HashMap<(String, String), Option<String>>,
+    /// Answers by region, then by number as written (looked up without allocating).
+    seen: HashMap<String, HashMap<String, Option<String>>>,
 }
 
 impl PhoneNormalizer {
     /// The E.164 form of `raw` read in `region` (ISO 3166, e.g. `US`), or `None` if it is not
     /// a valid number.
     pub fn e164(&mut self, raw: &str, region: &str) -> Option<String> {
-        let key = (region.to_owned(), raw.to_owned());
-        if let Some(known) = self.seen.get(&key) {
+        if let Some(known) = self.seen.get(region).and_then(|answers| answers.get(raw)) {
             return known.clone();
         }
         let answer = normalize(raw, region);
-        self.seen.insert(key, answer.clone());
+        self.seen
+            .entry(region.to_owned())
+            .or_default()
+            .insert(raw.to_owned(), answer.clone());
         answer
+    }
+
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
+        self.seen.values().map(HashMap::len).sum()
     }
 }
 
@@ -200,8 +209,8 @@ mod tests {
             normalizer.e164("415 555 2671", "US").as_deref(),
             Some("+14155552671")
         );
-        assert_eq!(normalizer.seen.len(), 1);
+        assert_eq!(normalizer.remembered(), 1);
         normalizer.e164("415 555 2671", "GB");
-        assert_eq!(normalizer.seen.len(), 2);
+        assert_eq!(normalizer.remembered(), 2);
     }
 }
