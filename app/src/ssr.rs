@@ -197,14 +197,8 @@ pub async fn campaigns_and_caller() -> Result<(SharedCampaignConsole, Caller), A
 /// without JavaScript (it asks for HTML) keeps Leptos's redirect back to its page.
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     // Only a server function's own request: a page render calling it keeps its status.
-    let wants_html = leptos::prelude::use_context::<http::request::Parts>().is_none_or(|parts| {
-        !parts.uri.path().starts_with("/api/")
-            || parts
-                .headers
-                .get(http::header::ACCEPT)
-                .and_then(|accept| accept.to_str().ok())
-                .is_some_and(|accept| accept.contains("text/html"))
-    });
+    let wants_html = leptos::prelude::use_context::<http::request::Parts>()
+        .is_none_or(|parts| !is_server_function_call(&parts) || asks_for_html(&parts));
     if let Err(error) = &result
         && !wants_html
         && let Some(status) = error.status()
@@ -213,6 +207,31 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         response.set_status(status);
     }
     result
+}
+
+/// After a server function succeeded for a plain form posted without JavaScript, sends the
+/// browser to `path` (a path of this site) instead of Leptos's redirect back to the page the
+/// form was on, which would show the same dialog again, inviting a second submission. With
+/// JavaScript the page decides where to go.
+pub fn then_without_javascript_go_to(path: &str) {
+    let plain_form = leptos::prelude::use_context::<http::request::Parts>()
+        .is_some_and(|parts| is_server_function_call(&parts) && asks_for_html(&parts));
+    if plain_form {
+        leptos_axum::redirect(path);
+    }
+}
+
+fn is_server_function_call(parts: &http::request::Parts) -> bool {
+    parts.uri.path().starts_with("/api/")
+}
+
+/// A browser's own form post asks for HTML; the hydrated app's server-function calls do not.
+fn asks_for_html(parts: &http::request::Parts) -> bool {
+    parts
+        .headers
+        .get(http::header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
 }
 
 /// The console as provided in Leptos context.

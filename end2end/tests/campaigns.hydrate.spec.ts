@@ -683,3 +683,55 @@ test("DS-05 a call recorded on a campaign record and one from the dialer's API b
   });
   expect(refused.status()).toBe(401);
 });
+
+test("DS-05 without JavaScript, Record call goes on to the Calls tab instead of the same dialog", async ({
+  page,
+  app,
+  browser,
+}, testInfo) => {
+  test.setTimeout(150_000);
+  const admin = await Admin.start(page, app);
+  const built = await admin.campaignWithLink();
+  const person = (await page.getByRole("table", { name: "Campaign records" }).locator("tbody tr").nth(0).getAttribute("data-sf-id")) ?? "";
+  expect(person, "a record to call").toBeTruthy();
+
+  // The same admin in a browser without JavaScript: the dialog is a page, its form a plain post.
+  const plain = await browser.newContext({
+    baseURL: app.baseURL,
+    javaScriptEnabled: false,
+    storageState: await page.context().storageState(),
+  });
+  try {
+    const noJs = await plain.newPage();
+    await noJs.goto(`${built.path}?tab=records&page=1&call=${encodeURIComponent(person)}`);
+    const dialog = noJs.getByRole("dialog", { name: /^Record call: / });
+    await expect(dialog).toBeVisible();
+    await dialog.getByLabel("Disposition").selectOption("Connected");
+    await dialog.getByLabel("Duration (seconds)").fill("30");
+    await dialog.getByRole("button", { name: "Record call" }).click();
+
+    // On to the Calls tab, the dialog gone: nothing invites a second submission.
+    await expect(noJs).toHaveURL(/[?&]tab=calls/);
+    await expect(noJs.getByRole("dialog")).toHaveCount(0);
+    const rows = noJs.getByRole("table", { name: "Calls" }).locator("tbody tr");
+    await expect(rows).toHaveCount(1);
+    const callId = (await rows.first().getAttribute("data-call-id")) ?? "";
+    await screenshot(noJs, "campaign-calls-nojs", testInfo);
+
+    // Written back once, as with JavaScript (the page shows it on the next load).
+    await expect
+      .poll(
+        async () => {
+          await noJs.reload();
+          return rows.first().getAttribute("data-write-back");
+        },
+        { timeout: LIVE_TIMEOUT_MS, message: "the call is written back" },
+      )
+      .toBe("written");
+    const tasks = await tasksOf(app, callId);
+    expect(tasks, "exactly one Task for the call").toHaveLength(1);
+    expect(tasks[0].WhoId).toBe(person);
+  } finally {
+    await plain.close();
+  }
+});

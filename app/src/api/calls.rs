@@ -36,7 +36,10 @@ pub async fn record_call(
         occurred_at: None,
         subject: None,
     };
-    crate::ssr::with_status(console.record_call(&caller, form).await)
+    let recorded = crate::ssr::with_status(console.record_call(&caller, form).await)?;
+    // As the page does with JavaScript: to the Calls tab, where its write-back shows.
+    crate::ssr::then_without_javascript_go_to(&format!("/admin/campaigns/{campaign_id}?tab=calls"));
+    Ok(recorded)
 }
 
 /// Try a call Salesforce refused again.
