@@ -378,6 +378,20 @@ test("DS-01 build a Data Source with a filter and preview it", async ({ page, ap
     .toHaveCount(Math.min(5, matching.length));
   await screenshot(page, "data-source-editor-preview", testInfo);
 
+  // Live: once shown, the preview follows the filter without another press of Preview.
+  const other = all
+    .map((r) => r.LeadSource)
+    .find((v): v is string => typeof v === "string" && v !== "" && !sameText(v, source));
+  if (!other) throw new Error("the simulator's seed has more than one LeadSource");
+  const otherCount = all.filter((r) => matches(r, other)).length;
+  const firstValue = page.locator(".filter-row").nth(0).getByLabel("Value", { exact: true });
+  await firstValue.fill(other);
+  await expect(preview.locator(".preview-count")).toHaveText(`${otherCount} of ${all.length} mirrored records match.`, {
+    timeout: LIVE_TIMEOUT_MS,
+  });
+  await firstValue.fill(source);
+  await expect(preview.locator(".preview-count")).toHaveText(expected, { timeout: LIVE_TIMEOUT_MS });
+
   await admin.saveDataSource();
   const row = admin.dataSourceRow(name);
   await expect(row).toBeVisible();
@@ -480,6 +494,14 @@ test("DS-02 DS-03 link a Data Source to a campaign with mappings and see records
   await admin.openLinksTab();
   await expect(link.locator(".readiness")).toHaveAttribute("data-ready", String(counts.ready ?? 0));
   await expect(link.locator(".readiness")).toHaveAttribute("data-not-ready", String(total - (counts.ready ?? 0)));
+  // Why the others are not ready, reason by reason, in plain sight on the Link.
+  const shownReasons = await link.locator(".readiness-reason").evaluateAll((items) =>
+    Object.fromEntries(
+      items.map((item) => [item.getAttribute("data-reason") ?? "?", Number(item.textContent?.split(": ").pop())]),
+    ),
+  );
+  const notReady = Object.fromEntries(Object.entries(counts).filter(([reason]) => reason !== "ready"));
+  expect(shownReasons, "the Link's reasons match the campaign's").toEqual(notReady);
   await expect(page.getByText("Every Data Source is attached.")).toBeVisible();
   await screenshot(page, "campaign-links", testInfo);
   await adminNav(page).getByRole("link", { name: "Campaigns" }).click();
@@ -489,6 +511,31 @@ test("DS-02 DS-03 link a Data Source to a campaign with mappings and see records
   // The Data Sources page names the campaign it feeds.
   await adminNav(page).getByRole("link", { name: "Data Sources" }).click();
   await expect(admin.dataSourceRow(built.dataSource).getByRole("cell").nth(3)).toHaveText(campaign);
+
+  // The Link's mappings change in place: Source no longer mapped, Department now is.
+  await admin.open(`${path}?tab=data-sources`);
+  const editing = link.locator("details.link-edit");
+  await editing.getByText("Edit mappings").click();
+  await expect(editing.getByLabel("Phone: Primary")).toHaveValue("Phone");
+  await expect(editing.getByLabel("Phone: Mobile")).toHaveValue("MobilePhone");
+  await expect(editing.getByLabel("Custom field: Source")).toHaveValue("LeadSource");
+  await expect(editing.getByLabel("Custom field: Department")).toHaveValue("");
+  await editing.getByLabel("Custom field: Source").selectOption("");
+  await editing.getByLabel("Custom field: Department").selectOption("Department");
+  await screenshot(page, "campaign-link-edit", testInfo);
+  const edited = answerOf(page, "save_link");
+  await editing.getByRole("button", { name: "Save mappings" }).click();
+  const editAnswer = await edited;
+  expect(editAnswer.status(), `Save mappings: ${await editAnswer.text()}`).toBe(200);
+  await expect(link).toContainText("Department → Department");
+  await expect(link).not.toContainText("LeadSource → Source");
+  // The campaign's records follow at once (the record found by its Id with the search).
+  const withDepartment = built.matching.find((r) => !isEmpty(r.Department));
+  if (!withDepartment) throw new Error("the simulator's seed gives a matching record a Department");
+  await admin.open(`${path}?tab=records&q=${withDepartment.Id}`);
+  const row = page.getByRole("table", { name: "Campaign records" }).locator(`tr[data-sf-id="${withDepartment.Id}"]`);
+  await expect(row).toContainText(`Department: ${withDepartment.Department as string}`);
+  await expect(row).not.toContainText("Source:");
 });
 
 test("DS-03 a change in Salesforce updates the campaign live", async ({ page, app }, testInfo) => {
@@ -634,7 +681,8 @@ test("DS-05 a call recorded on a campaign record and one from the dialer's API b
   expect(task.TaskSubtype).toBe("Call");
   expect(task.CallDisposition).toBe("Left voicemail");
   expect(task.CallDurationInSeconds).toBe(42);
-  expect(task.Description).toBe("Asked to call back on Tuesday");
+  // A Task has no writable time of day: the call's time ends the description.
+  expect(task.Description).toMatch(/^Asked to call back on Tuesday\n\nCalled at \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/);
   await expect(callRow.getByText(`Task ${task.Id}`)).toBeVisible();
   await screenshot(page, "campaign-calls", testInfo);
 

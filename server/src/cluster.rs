@@ -76,6 +76,14 @@ pub enum Note {
         organization_id: i64,
         org_sync_id: i64,
     },
+    /// A Data Source or Link of the sync changed, and the sending instance brought the
+    /// campaigns in line: the instance that runs the sync's worker does it again, taking
+    /// turns with that worker's own runs, so no run from an older read of the mirror lands
+    /// last.
+    DataSourcesChanged {
+        organization_id: i64,
+        org_sync_id: i64,
+    },
     /// These campaigns' records changed (live pages re-read their counts).
     CampaignsChanged {
         organization_id: i64,

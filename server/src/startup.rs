@@ -168,6 +168,7 @@ impl Application {
                 clock: Arc::new(SystemClock),
                 settings: settings.engine,
                 lease: None,
+                materializing: Default::default(),
             },
             tracker.clone(),
             stopping.clone(),

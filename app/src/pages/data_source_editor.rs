@@ -1,7 +1,8 @@
 //! `/admin/data-sources/new?org_sync=<id>` and `/admin/data-sources/<id>`: build a Data Source
 //! (DS-01): its name, the fields it reads, and a filter of conditions in AND/OR groups over
 //! the object's fields (from Salesforce's describe). **Preview** counts the mirrored records
-//! that match and shows the first few, before anything is saved.
+//! that match and shows the first few, before anything is saved; once shown, the preview
+//! follows every change of the form.
 //!
 //! The editor is interactive (conditions and groups come and go as the admin builds the
 //! filter), so it needs JavaScript; without it the page says so.
@@ -152,6 +153,26 @@ fn groups_of(filter: &Filter, keys: Keys) -> (Combine, Vec<Group>) {
 }
 
 /// The filter the rows describe (rows without a field are left out).
+/// How long the live preview waits after a change before it asks again.
+const LIVE_PREVIEW_DELAY: std::time::Duration = std::time::Duration::from_millis(600);
+
+/// Subscribes the running effect to every part of the filter being built.
+fn track_filter(between: RwSignal<Combine>, groups: RwSignal<Vec<Group>>) {
+    between.track();
+    groups.with(|groups| {
+        for group in groups {
+            group.combine.track();
+            group.rows.with(|rows| {
+                for row in rows {
+                    row.field.track();
+                    row.op.track();
+                    row.value.track();
+                }
+            });
+        }
+    });
+}
+
 fn filter_of(between: Combine, groups: &[Group]) -> Filter {
     let built: Vec<Filter> = groups
         .iter()
@@ -243,6 +264,33 @@ fn Editor(view: DataSourceEditorView) -> impl IntoView {
     };
     let preview = ServerAction::<PreviewDataSource>::new();
     let save = ServerAction::<SaveDataSource>::new();
+    // Once previewed, the preview is live: it follows every change of the form, a moment
+    // after the last one (typing a value sends one request, not one per key).
+    let live = RwSignal::new(false);
+    let changes = StoredValue::new(0u64);
+    let run_preview = move || {
+        changes.update_value(|n| *n += 1);
+        live.set(true);
+        preview.dispatch(PreviewDataSource { id, form: form() });
+    };
+    Effect::new(move |_| {
+        name.track();
+        chosen.track();
+        track_filter(between, groups);
+        if !live.get_untracked() {
+            return;
+        }
+        changes.update_value(|n| *n += 1);
+        let this_change = changes.get_value();
+        set_timeout(
+            move || {
+                if changes.get_value() == this_change {
+                    preview.dispatch(PreviewDataSource { id, form: form() });
+                }
+            },
+            LIVE_PREVIEW_DELAY,
+        );
+    });
     Effect::new(move |_| {
         if save.value().get().is_some_and(|r| r.is_ok()) {
             use_navigate()("/admin/data-sources", Default::default());
@@ -321,7 +369,7 @@ fn Editor(view: DataSourceEditorView) -> impl IntoView {
                 <button
                     type="button"
                     class="btn btn-secondary"
-                    on:click=move |_| { preview.dispatch(PreviewDataSource { id, form: form() }); }
+                    on:click=move |_| run_preview()
                 >
                     "Preview"
                 </button>

@@ -46,6 +46,7 @@ pub use error::FilterError;
 pub use model::{Arity, Combine, Condition, FieldInfo, FieldKind, Filter, FilterItem, Op};
 pub use render::quote_text;
 pub use valid::ValidFilter;
+pub use validate::is_api_name;
 
 /// Deepest nesting of groups; the whole filter is level 1.
 pub const MAX_DEPTH: usize = 4;

@@ -170,7 +170,7 @@ impl Validator<'_> {
 }
 
 /// A plain API name, safe to write into SOQL as is: `[A-Za-z][A-Za-z0-9_]*`.
-fn is_api_name(name: &str) -> bool {
+pub fn is_api_name(name: &str) -> bool {
     let mut bytes = name.bytes();
     bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')

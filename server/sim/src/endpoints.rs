@@ -4,6 +4,7 @@
 use std::{
     pin::Pin,
     task::{Context, Poll},
+    time::Duration,
 };
 
 use axum::{
@@ -95,6 +96,16 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
             // The call is handled (and its writes committed), then the answer is lost.
             let _committed = next.run(request).await;
             return drop_response();
+        }
+        Some(FaultKind::AnswerLate { latency_ms }) => {
+            // The call is handled (and its writes committed), then the answer waits: a client
+            // that gives up first cannot tell whether the call took effect.
+            let mut response = next.run(request).await;
+            tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+            if is_rest && path != "/services/data" {
+                add_limit_info(&state, &mut response);
+            }
+            return response;
         }
         Some(FaultKind::Fail {
             status,

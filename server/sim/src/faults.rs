@@ -1,6 +1,7 @@
 //! Fault injection: the next N calls of an endpoint fail with a given status and Salesforce
-//! error, get added latency, or have their connection dropped (before handling, or after
-//! handling so the writes stand but the answer is lost). `endpoint` is a call-counter name
+//! error, get added latency, have their connection dropped (before handling, or after
+//! handling so the writes stand but the answer is lost), or be answered late after handling
+//! (a client's timeout strikes after the writes stood). `endpoint` is a call-counter name
 //! (see the README) or `*` for every endpoint.
 
 use std::{
@@ -33,6 +34,10 @@ pub enum FaultKind {
     /// Handle the call (commit its writes), then close the connection without the answer:
     /// the client cannot tell whether the call took effect. On CometD endpoints, like `drop`.
     DropAfterCommit,
+    /// Handle the call (commit its writes), then wait this long before answering: a client
+    /// whose timeout is shorter gives up without knowing the call took effect. On CometD
+    /// endpoints, like `latency`.
+    AnswerLate { latency_ms: u64 },
 }
 
 fn default_code() -> String {
@@ -158,6 +163,24 @@ mod tests {
         assert_eq!(
             faults.take("composite/sobjects").outcome,
             Some(FaultKind::DropAfterCommit)
+        );
+        assert!(faults.take("composite/sobjects").outcome.is_none());
+    }
+
+    #[test]
+    fn answer_late_reads_from_json_and_is_an_outcome_not_a_latency() {
+        let fault: Fault = serde_json::from_str(
+            r#"{"endpoint":"composite/sobjects","kind":"answer_late","latency_ms":3000,"count":1}"#,
+        )
+        .expect("fault json");
+        assert_eq!(fault.kind, FaultKind::AnswerLate { latency_ms: 3000 });
+        let faults = Faults::default();
+        faults.add(fault);
+        let applied = faults.take("composite/sobjects");
+        assert!(applied.latency.is_zero(), "no wait before handling");
+        assert_eq!(
+            applied.outcome,
+            Some(FaultKind::AnswerLate { latency_ms: 3000 })
         );
         assert!(faults.take("composite/sobjects").outcome.is_none());
     }

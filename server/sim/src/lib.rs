@@ -107,6 +107,11 @@ impl StreamingOrg for Org {
             }) => Some(StreamingFault::Fail {
                 bayeux_error: bayeux_error.unwrap_or_else(|| format!("{status}::{message}")),
             }),
+            Some(FaultKind::AnswerLate { latency_ms }) => {
+                Some(StreamingFault::Delay(applied.latency.saturating_add(
+                    std::time::Duration::from_millis(latency_ms),
+                )))
+            }
             _ if !applied.latency.is_zero() => Some(StreamingFault::Delay(applied.latency)),
             _ => None,
         }

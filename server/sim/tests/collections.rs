@@ -1,7 +1,7 @@
 //! sObject Collections create (`POST /services/data/v62.0/composite/sobjects`) over HTTP:
 //! ids in order, per-record errors, `allOrNone` rollback, the 200-record limit, malformed
 //! bodies, API-call counting, Tasks found again by `CallObject`, and the `drop_after_commit`
-//! fault.
+//! and `answer_late` faults.
 
 mod common;
 
@@ -386,4 +386,38 @@ async fn drop_after_commit_creates_the_records_but_loses_the_answer() {
     assert_eq!(status, 200);
     assert_eq!(results[0]["success"], true);
     assert_eq!(task_count(&run).await, 3);
+}
+
+#[tokio::test]
+async fn answer_late_creates_the_records_before_the_client_gives_up() {
+    let (run, access) = setup().await;
+    let who = contact(&run, "Caller").await;
+    let fault = control(
+        &run,
+        Method::POST,
+        "/faults",
+        json!({"endpoint": "composite/sobjects", "kind": "answer_late", "latency_ms": 5000, "count": 1}),
+    )
+    .await;
+    assert_eq!(fault.status(), 200);
+
+    let body = json!({"allOrNone": false, "records": [task(&who, "late-1")]});
+    let late = run
+        .http
+        .post(format!("{}{COLLECTIONS}", run.base))
+        .bearer_auth(&access)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .timeout(std::time::Duration::from_millis(1500))
+        .send()
+        .await;
+    let error = late.expect_err("the client's timeout strikes first");
+    assert!(error.is_timeout(), "{error:?}");
+    let found = tasks_by_call(&run, &access, &["late-1"]).await;
+    assert_eq!(found.len(), 1, "committed before the answer: {found:?}");
+
+    // One-shot: the next call is answered at once.
+    let (status, results) = create(&run, &access, false, json!([task(&who, "late-2")])).await;
+    assert_eq!(status, 200);
+    assert_eq!(results[0]["success"], true);
 }

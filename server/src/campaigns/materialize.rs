@@ -72,8 +72,10 @@ pub async fn materialize(
     };
     let plans = data_source_links::plans_for_org_sync(db, org_sync_id).await?;
     let object = org_sync.object.as_str();
+    let held = crate::sync::fields::held(&org_sync);
     let links: Vec<PreparedLink> = plans
         .iter()
+        .filter(|plan| fields_held(plan, &held))
         .filter_map(|plan| prepare(plan, object))
         .collect();
     if links.is_empty() {
@@ -234,6 +236,22 @@ impl Pass<'_> {
         }
         writes
     }
+}
+
+/// Whether the mirror holds every field the Link's Data Source reads. One that reads a field
+/// not fetched yet (a Data Source just added or edited) waits for the worker to fetch it
+/// (IG-03), which brings the campaigns in line again: until then the field would read as
+/// empty, and records would wrongly stop matching. Its records keep their state meanwhile.
+fn fields_held(plan: &LinkPlan, held: &[String]) -> bool {
+    let reads: Vec<String> = serde_json::from_str(&plan.data_source.fields).unwrap_or_default();
+    let missing: Vec<&String> = reads
+        .iter()
+        .filter(|f| !held.iter().any(|h| h.eq_ignore_ascii_case(f)))
+        .collect();
+    if !missing.is_empty() {
+        tracing::info!(link_id = plan.link.id, fields = ?missing, "a Data Source reads fields the mirror does not hold yet; its Link waits for them");
+    }
+    missing.is_empty()
 }
 
 /// Reads a Link's filter, mappings and campaign; a Link whose stored documents cannot be read

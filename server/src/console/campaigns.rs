@@ -192,11 +192,18 @@ impl Console {
         admin: &SignedInUser,
         id: i64,
     ) -> Result<(), AppError> {
-        if !stored::remove(&self.db, admin.organization_id, id)
+        match stored::remove_unless_calls_pending(&self.db, admin.organization_id, id)
             .await
             .map_err(internal)?
         {
-            return Err(AppError::NotFound("That campaign".into()));
+            stored::Removal::Removed => {}
+            stored::Removal::NotFound => return Err(AppError::NotFound("That campaign".into())),
+            stored::Removal::CallsPending(count) => {
+                return Err(AppError::Validation {
+                    field: "id".into(),
+                    message: calls_pending_message(count),
+                });
+            }
         }
         tracing::info!(
             organization = admin.organization_id,
@@ -401,6 +408,18 @@ impl Console {
 
 /// The campaign form, checked: a name, one to ten distinct phone slots, distinct custom
 /// fields, and a region the phone library knows.
+/// Why a campaign with calls on their way to Salesforce is not deleted.
+fn calls_pending_message(count: u64) -> String {
+    let calls = if count == 1 {
+        "1 call recorded on this campaign is".to_owned()
+    } else {
+        format!("{count} calls recorded on this campaign are")
+    };
+    format!(
+        "{calls} not written back to Salesforce yet. Delete the campaign once the Calls tab shows them written or failed, so that no call is lost."
+    )
+}
+
 fn validated_campaign(form: &CampaignForm) -> Result<CampaignSettings, AppError> {
     let invalid = |field: &str, message: String| AppError::Validation {
         field: field.into(),

@@ -54,7 +54,8 @@ impl DescribeCache {
 }
 
 /// The describe's fields that a filter can use (a kind we support, `filterable` not false),
-/// sorted by label. Anything malformed in Salesforce's answer is skipped.
+/// sorted by label. Anything malformed in Salesforce's answer is skipped, and so is a name
+/// that is not a plain API name: these names are written into SOQL as they are.
 pub fn filterable_fields(describe: &Value) -> Vec<FieldInfo> {
     let mut fields: Vec<FieldInfo> = describe
         .get("fields")
@@ -63,7 +64,10 @@ pub fn filterable_fields(describe: &Value) -> Vec<FieldInfo> {
         .flatten()
         .filter(|field| field.get("filterable").and_then(Value::as_bool) != Some(false))
         .filter_map(|field| {
-            let name = field.get("name")?.as_str()?;
+            let name = field
+                .get("name")?
+                .as_str()
+                .filter(|n| filters::is_api_name(n))?;
             let label = field.get("label").and_then(Value::as_str).unwrap_or(name);
             let kind = FieldKind::from_describe_type(field.get("type")?.as_str()?)?;
             Some(FieldInfo::new(name, label, kind))
@@ -87,6 +91,7 @@ mod tests {
             {"name": "MailingAddress", "label": "Mailing Address", "type": "address"},
             {"name": "AnnualRevenue", "label": "Annual Revenue", "type": "currency"},
             {"label": "no name", "type": "string"},
+            {"name": "Id FROM User --", "label": "Hostile", "type": "string"},
         ]});
         let fields = filterable_fields(&describe);
         let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use store::{entities::org_syncs, mirror::MirrorRecord};
 
 use super::{EngineDeps, errors::SyncError, fields, records, rest};
-use crate::campaigns::{Scope, materialize};
+use crate::campaigns::Scope;
 
 /// Brings the campaigns linked to the Org Sync in line with the mirror records just written.
 pub async fn records_written(
@@ -31,7 +31,8 @@ async fn refresh(
     row: &org_syncs::Model,
     scope: Scope<'_>,
 ) -> Result<(), SyncError> {
-    let done = materialize(&deps.db, row.id, scope)
+    let done = deps
+        .materialize(row.id, scope)
         .await
         .map_err(SyncError::Campaigns)?;
     if !done.campaign_ids.is_empty() {

@@ -26,7 +26,7 @@ pub mod supervisor;
 mod worker;
 pub mod writeback;
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use sea_orm::DatabaseConnection;
 use store::leases::{Fence, Lease};
@@ -79,9 +79,43 @@ pub struct EngineDeps {
     /// every write of the worker is fenced with it, so a worker whose lease was taken over
     /// cannot write again.
     pub lease: Option<Arc<Lease>>,
+    /// Takes turns among this instance's campaign materializations of each Org Sync.
+    pub materializing: MaterializeTurns,
+}
+
+/// One turn at a time per Org Sync for [`EngineDeps::materialize`]. Cheap to clone (shared).
+#[derive(Clone, Default)]
+pub struct MaterializeTurns {
+    by_sync: Arc<std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl MaterializeTurns {
+    fn of(&self, org_sync_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut by_sync = self
+            .by_sync
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        by_sync.entry(org_sync_id).or_default().clone()
+    }
 }
 
 impl EngineDeps {
+    /// Brings the campaigns linked to the Org Sync in line with its mirror, one run at a time
+    /// per Org Sync. A full run reads the whole mirror first and writes it over seconds; had
+    /// the worker's run for a record it just changed finished in between, the full run's
+    /// older read would land last and stay. Taking turns, and reading only once its turn has
+    /// come, each run sees every mirror write committed before it, so the last run leaves
+    /// the newest state. (Across instances, see `Note::DataSourcesChanged`.)
+    pub async fn materialize(
+        &self,
+        org_sync_id: i64,
+        scope: crate::campaigns::Scope<'_>,
+    ) -> Result<crate::campaigns::Materialized, store::StoreError> {
+        let turn = self.materializing.of(org_sync_id);
+        let _turn = turn.lock().await;
+        crate::campaigns::materialize(&self.db, org_sync_id, scope).await
+    }
+
     /// The condition of this worker's writes: its lease (unfenced outside a worker).
     pub fn fence(&self) -> Fence<'_> {
         match &self.lease {

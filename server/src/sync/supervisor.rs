@@ -210,6 +210,24 @@ impl Supervisor {
     }
 
     /// Wakes the call writer of the sync's worker, if it runs here.
+    /// Brings every campaign linked to the Org Sync in line with its whole mirror, and tells
+    /// open pages.
+    async fn refresh_campaigns(
+        &self,
+        organization_id: i64,
+        org_sync_id: i64,
+    ) -> Result<(), store::StoreError> {
+        let deps = &self.inner.deps;
+        let done = deps
+            .materialize(org_sync_id, crate::campaigns::Scope::All)
+            .await?;
+        if !done.campaign_ids.is_empty() {
+            deps.bus
+                .campaigns_changed(organization_id, &done.campaign_ids);
+        }
+        Ok(())
+    }
+
     async fn wake_writer(&self, org_sync_id: i64) {
         if let Some(worker) = self.inner.workers.lock().await.get(&org_sync_id) {
             worker.writer.notify_one();
@@ -374,14 +392,13 @@ impl SyncCommands for Supervisor {
         org_sync_id: i64,
         fields_changed: bool,
     ) -> Result<(), store::StoreError> {
-        let deps = &self.inner.deps;
-        let done =
-            crate::campaigns::materialize(&deps.db, org_sync_id, crate::campaigns::Scope::All)
-                .await?;
-        if !done.campaign_ids.is_empty() {
-            deps.bus
-                .campaigns_changed(organization_id, &done.campaign_ids);
-        }
+        self.refresh_campaigns(organization_id, org_sync_id).await?;
+        // The instance that runs the sync's worker runs again after this one: a run here
+        // does not take turns with that worker's runs (see `EngineDeps::materialize`).
+        self.inner.cluster.send(Note::DataSourcesChanged {
+            organization_id,
+            org_sync_id,
+        });
         if fields_changed {
             // A new worker fetches the new fields before its first round.
             self.sync_changed(organization_id, org_sync_id).await;
@@ -436,6 +453,24 @@ impl NoteHandler for Supervisor {
                 org_sync_id,
             } => deps.bus.show_removed(organization_id, org_sync_id),
             Note::CallsRecorded { org_sync_id, .. } => self.wake_writer(org_sync_id).await,
+            Note::DataSourcesChanged {
+                organization_id,
+                org_sync_id,
+            } => {
+                if !self.inner.workers.lock().await.contains_key(&org_sync_id) {
+                    return;
+                }
+                // In the background: a full run takes seconds, and other notes should not wait.
+                let supervisor = self.clone();
+                self.inner.tracker.spawn(async move {
+                    if let Err(error) = supervisor
+                        .refresh_campaigns(organization_id, org_sync_id)
+                        .await
+                    {
+                        tracing::warn!(%error, org_sync_id, "cannot bring campaigns in line after a Data Source change on another instance");
+                    }
+                });
+            }
             Note::CampaignsChanged {
                 organization_id,
                 campaign_ids,

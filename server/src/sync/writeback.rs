@@ -45,7 +45,9 @@ pub fn backoff(attempts: i32) -> Duration {
 }
 
 /// The Task that records `call`: completed, a call, on the person it was made to, with our
-/// call id in `CallObject` (how a retry finds it).
+/// call id in `CallObject` (how a retry finds it). A Task has no writable time of day
+/// (`ActivityDate` is a date, `CompletedDateTime` is Salesforce's own), so the call's time
+/// ends the description.
 pub fn task_body(call: &Call) -> Value {
     let mut task = json!({
         "attributes": {"type": "Task"},
@@ -59,9 +61,15 @@ pub fn task_body(call: &Call) -> Value {
         "WhoId": call.sf_id,
         "ActivityDate": call.occurred_at.format("%Y-%m-%d").to_string(),
     });
-    if !call.notes.is_empty() {
-        task["Description"] = json!(call.notes);
-    }
+    let called_at = format!(
+        "Called at {}.",
+        call.occurred_at.format("%Y-%m-%d %H:%M UTC")
+    );
+    task["Description"] = if call.notes.is_empty() {
+        json!(called_at)
+    } else {
+        json!(format!("{}\n\n{called_at}", call.notes))
+    };
     task
 }
 
@@ -399,12 +407,15 @@ mod tests {
         assert_eq!(task["CallDisposition"], json!("Connected"));
         assert_eq!(task["CallDurationInSeconds"], json!(59));
         assert_eq!(task["ActivityDate"], json!("2026-12-06"));
-        assert!(task.get("Description").is_none(), "no empty description");
+        assert_eq!(
+            task["Description"],
+            json!("Called at 2026-12-06 10:30 UTC.")
+        );
         let mut with_notes = call();
         with_notes.notes = "Call back Tuesday".into();
         assert_eq!(
             task_body(&with_notes)["Description"],
-            json!("Call back Tuesday")
+            json!("Call back Tuesday\n\nCalled at 2026-12-06 10:30 UTC.")
         );
     }
 

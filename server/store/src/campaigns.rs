@@ -111,14 +111,53 @@ pub async fn update(
     Ok(Some(row.update(db).await?))
 }
 
-/// Deletes the organization's campaign `id` with its links and records; whether there was one.
-pub async fn remove(db: &impl ConnectionTrait, org_id: i64, id: i64) -> Result<bool, StoreError> {
+/// What became of a campaign asked to be deleted while its calls may still be on their way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removal {
+    Removed,
+    NotFound,
+    /// Kept: this many of its calls are not written back to Salesforce yet.
+    CallsPending(u64),
+}
+
+/// Deletes the organization's campaign `id` with its links, records and calls, unless one of
+/// its calls is still pending: deleting it would lose a call Salesforce has not received. The
+/// check is part of the delete statement itself.
+pub async fn remove_unless_calls_pending(
+    db: &impl ConnectionTrait,
+    org_id: i64,
+    id: i64,
+) -> Result<Removal, StoreError> {
+    use sea_orm::sea_query::ExprTrait;
+
+    use crate::entities::call_activities;
+    let pending = || {
+        sea_orm::sea_query::Query::select()
+            .expr(sea_orm::sea_query::Expr::val(1))
+            .from(call_activities::Entity)
+            .and_where(call_activities::Column::CampaignId.eq(id))
+            .and_where(
+                call_activities::Column::State
+                    .eq(crate::call_activities::CallState::Pending.as_str()),
+            )
+            .to_owned()
+    };
     let deleted = Entity::delete_many()
         .filter(Column::Id.eq(id))
         .filter(Column::OrganizationId.eq(org_id))
+        .filter(sea_orm::sea_query::Expr::exists(pending()).not())
         .exec(db)
         .await?;
-    Ok(deleted.rows_affected > 0)
+    if deleted.rows_affected > 0 {
+        return Ok(Removal::Removed);
+    }
+    if find(db, org_id, id).await?.is_none() {
+        return Ok(Removal::NotFound);
+    }
+    let count =
+        crate::call_activities::count_in_state(db, id, crate::call_activities::CallState::Pending)
+            .await?;
+    Ok(Removal::CallsPending(count))
 }
 
 fn set_settings(row: &mut campaigns::ActiveModel, settings: &CampaignSettings) {

@@ -378,3 +378,98 @@ async fn ds_05_api_keys_are_found_by_hash_unique_by_name_and_revoked_per_organiz
     })
     .await;
 }
+
+#[tokio::test]
+async fn ds_05_a_campaign_is_not_deleted_while_one_of_its_calls_is_on_its_way() {
+    on_both_backends(|db| async move {
+        let acme = org(&db, "Acme").await;
+        let other = org(&db, "Other").await;
+        let campaign = campaign_with_people(&db, acme.id, "Renewals").await;
+        let now = Utc::now();
+        let Recorded::New(pending) =
+            call_activities::record(&db, call(acme.id, campaign, ADA, "keep-1"), now)
+                .await
+                .expect("recorded")
+        else {
+            panic!("a new call")
+        };
+        let second = call_activities::record(&db, call(acme.id, campaign, LEAD, "keep-2"), now)
+            .await
+            .expect("recorded")
+            .call()
+            .id;
+
+        assert_eq!(
+            campaigns::remove_unless_calls_pending(&db, acme.id, campaign)
+                .await
+                .expect("remove"),
+            campaigns::Removal::CallsPending(2)
+        );
+        assert!(
+            campaigns::find(&db, acme.id, campaign)
+                .await
+                .expect("find")
+                .is_some()
+        );
+        assert_eq!(
+            call_activities::count_in_state(&db, campaign, CallState::Pending)
+                .await
+                .expect("count"),
+            2,
+            "the calls are kept"
+        );
+        // Another organization cannot tell it exists.
+        assert_eq!(
+            campaigns::remove_unless_calls_pending(&db, other.id, campaign)
+                .await
+                .expect("remove"),
+            campaigns::Removal::NotFound
+        );
+
+        // One written, one failed: nothing is on its way any more.
+        let claimed = call_activities::claim(&db, Fence::Unfenced, &[pending.id, second], now)
+            .await
+            .expect("claim");
+        assert_eq!(claimed.len(), 2);
+        call_activities::finish_attempts(
+            &db,
+            Fence::Unfenced,
+            &[
+                (
+                    claimed[0].id,
+                    WriteOutcome::Written {
+                        task_id: "00T000000000001AAA".into(),
+                    },
+                ),
+                (
+                    claimed[1].id,
+                    WriteOutcome::Failed {
+                        message: "INVALID_CROSS_REFERENCE_KEY: invalid cross reference id".into(),
+                    },
+                ),
+            ],
+            now,
+        )
+        .await
+        .expect("outcomes");
+        assert_eq!(
+            campaigns::remove_unless_calls_pending(&db, acme.id, campaign)
+                .await
+                .expect("remove"),
+            campaigns::Removal::Removed
+        );
+        assert!(
+            campaigns::find(&db, acme.id, campaign)
+                .await
+                .expect("find")
+                .is_none()
+        );
+        assert_eq!(
+            campaigns::remove_unless_calls_pending(&db, acme.id, campaign)
+                .await
+                .expect("remove"),
+            campaigns::Removal::NotFound
+        );
+    })
+    .await;
+}

@@ -29,15 +29,35 @@ fn text(name: &str) -> FieldInfo {
 /// A Contact Data Source whose filter is `Department <op> <values>`, reading phones and
 /// `Department` (not in the engine's default field list: IG-03).
 async fn department_source(h: &Harness, org_sync: i64, name: &str, departments: &[&str]) -> i64 {
+    data_sources::create(
+        &h.db,
+        h.org_id,
+        org_sync,
+        &department_settings(name, departments, &[]),
+    )
+    .await
+    .expect("data source")
+    .id
+}
+
+/// `Department in <departments>`, and each of `non_empty` has a value; reading phones,
+/// names, DoNotCall, Department and `non_empty`.
+fn department_settings(name: &str, departments: &[&str], non_empty: &[&str]) -> DataSourceSettings {
+    let mut items = vec![FilterItem::Condition(Condition::list(
+        "Department",
+        Op::In,
+        departments.iter().copied(),
+    ))];
+    items.extend(
+        non_empty
+            .iter()
+            .map(|field| FilterItem::Condition(Condition::new(*field, Op::IsNotEmpty, ""))),
+    );
     let filter = Filter {
         combine: Combine::All,
-        items: vec![FilterItem::Condition(Condition::list(
-            "Department",
-            Op::In,
-            departments.iter().copied(),
-        ))],
+        items,
     };
-    let info = vec![
+    let mut info = vec![
         text("Phone"),
         text("MobilePhone"),
         text("Department"),
@@ -45,22 +65,15 @@ async fn department_source(h: &Harness, org_sync: i64, name: &str, departments: 
         text("LastName"),
         FieldInfo::new("DoNotCall", "Do Not Call", FieldKind::Boolean),
     ];
+    info.extend(non_empty.iter().map(|field| text(field)));
     let valid = filter.validate("Contact", &info).expect("a valid filter");
     let names: Vec<String> = info.iter().map(|f| f.name.clone()).collect();
-    data_sources::create(
-        &h.db,
-        h.org_id,
-        org_sync,
-        &DataSourceSettings {
-            name: name.to_owned(),
-            filter: valid.filter().to_json(),
-            fields: serde_json::to_string(&names).expect("json"),
-            field_info: serde_json::to_string(&info).expect("json"),
-        },
-    )
-    .await
-    .expect("data source")
-    .id
+    DataSourceSettings {
+        name: name.to_owned(),
+        filter: valid.filter().to_json(),
+        fields: serde_json::to_string(&names).expect("json"),
+        field_info: serde_json::to_string(&info).expect("json"),
+    }
 }
 
 async fn campaign(h: &Harness, name: &str) -> i64 {
@@ -264,6 +277,85 @@ async fn ds_03_ig_03_records_arrive_follow_salesforce_and_stay_when_they_stop_ma
             kept[&joiner].phones.contains("+14155552671"),
             "no more updates"
         );
+        h.stop().await;
+    }
+}
+
+/// The campaign's records as (Salesforce id, state, Link).
+async fn states(h: &Harness, campaign: i64) -> HashMap<String, (String, Option<i64>)> {
+    records(h, campaign)
+        .await
+        .into_iter()
+        .map(|(id, r)| (id, (r.state, r.source_link_id)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ds_03_ig_03_a_data_source_edited_to_read_a_new_field_leaves_records_as_they_are_until_it_is_fetched()
+ {
+    for backend in BACKENDS {
+        let h = Harness::start(backend, Options::default()).await;
+        let sync = start_with_contacts(&h).await;
+        let source = department_source(&h, sync, "Sales people", &["Sales"]).await;
+        let sales = campaign(&h, "Sales calls").await;
+        link(&h, source, sales).await;
+        h.supervisor
+            .data_sources_changed(h.org_id, sync, true)
+            .await
+            .expect("campaigns follow");
+        let expected = in_departments(&contacts(&h).await, &["Sales"]);
+        h.wait_for("the Sales contacts in the campaign", || async {
+            records(&h, sales).await.len() == expected.len()
+        })
+        .await;
+        let before = states(&h, sales).await;
+        assert!(
+            before.values().any(|(state, _)| state == "ready"),
+            "{backend:?}: {before:?}"
+        );
+
+        // Paused, the Data Source now also asks for a Title, a field never fetched: every
+        // seeded Contact has one, so the same people match once it is there.
+        h.disable(sync, SyncMethod::Rest).await;
+        data_sources::update(
+            &h.db,
+            h.org_id,
+            source,
+            &department_settings("Sales people", &["Sales"], &["Title"]),
+        )
+        .await
+        .expect("update")
+        .expect("found");
+        h.supervisor
+            .data_sources_changed(h.org_id, sync, true)
+            .await
+            .expect("campaigns follow");
+        let fetched = h.row(sync).await.fetched_fields.unwrap_or_default();
+        assert!(
+            !fetched.contains("Title"),
+            "{backend:?}: paused, nothing fetched"
+        );
+        assert_eq!(
+            states(&h, sales).await,
+            before,
+            "{backend:?}: an unfetched Title is not an empty one: nobody stops matching"
+        );
+
+        // Enabled again: the worker fetches Title and the campaign is brought in line.
+        let runs = h.runs(sync).await;
+        h.enable_again(sync).await;
+        h.wait_for("Title fetched", || async {
+            h.row(sync)
+                .await
+                .fetched_fields
+                .is_some_and(|f| f.contains("Title"))
+        })
+        .await;
+        h.wait_for("the worker's first poll", || async {
+            h.runs(sync).await > runs
+        })
+        .await;
+        assert_eq!(states(&h, sales).await, before, "{backend:?}");
         h.stop().await;
     }
 }

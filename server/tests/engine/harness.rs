@@ -74,6 +74,9 @@ pub struct Options {
     pub contacts: usize,
     pub leads: usize,
     pub event_retention: Option<usize>,
+    /// The Salesforce HTTP client's timeout, instead of the product's 30 s (a test that
+    /// makes an answer late keeps its wait short).
+    pub http_timeout: Option<Duration>,
 }
 
 impl Default for Options {
@@ -82,6 +85,7 @@ impl Default for Options {
             contacts: 50,
             leads: 10,
             event_retention: None,
+            http_timeout: None,
         }
     }
 }
@@ -141,7 +145,18 @@ impl Harness {
             "62.0",
         )
         .expect("connected app");
-        let oauth = salesforce::OAuthClient::new(app).expect("oauth client");
+        let oauth = match options.http_timeout {
+            None => salesforce::OAuthClient::new(app),
+            Some(timeout) => {
+                let client = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .timeout(timeout)
+                    .build()
+                    .expect("http client");
+                salesforce::OAuthClient::with_http(app, client)
+            }
+        }
+        .expect("oauth client");
         store_grant(&oauth, &sim, &db, org.id, &cipher, &credentials).await;
         let sessions = Arc::new(SalesforceSessions::new(
             oauth.clone(),
@@ -167,6 +182,7 @@ impl Harness {
                     lease: Duration::from_secs(30),
                 },
                 lease: None,
+                materializing: Default::default(),
             },
             tracker.clone(),
             shutdown.clone(),

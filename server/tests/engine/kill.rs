@@ -66,7 +66,7 @@ async fn killed_and_restarted(backend: Backend, method: SyncMethod, seed: u64) {
         Options {
             contacts: SEEDED,
             leads: 0,
-            event_retention: None,
+            ..Options::default()
         },
     )
     .await;

@@ -1,7 +1,7 @@
 //! Call activity back to Salesforce (DS-05) with the real engine against the simulator, on
-//! SQLite and PostgreSQL: every call becomes exactly one completed Task, also when the answer
-//! to the create is lost after Salesforce committed it; calls go out up to 200 per sObject
-//! Collections call; a Task Salesforce refuses leaves its call failed with Salesforce's
+//! SQLite and PostgreSQL: every call becomes exactly one completed Task, also when Salesforce
+//! committed the create but its answer was lost or came after the client's timeout; calls go
+//! out up to 200 per sObject Collections call; a Task Salesforce refuses leaves its call failed with Salesforce's
 //! message while the others are written; and nothing is written while the sync is paused or
 //! its circuit is open.
 
@@ -159,11 +159,73 @@ async fn ds_05_every_call_becomes_exactly_one_task_also_when_the_answer_is_lost(
             assert_eq!(task["TaskSubtype"], json!("Call"));
             assert_eq!(task["CallDisposition"], json!("Connected"));
             assert_eq!(task["CallDurationInSeconds"], json!(61));
-            assert_eq!(
-                task["Description"],
-                json!(format!("notes of {}", call.call_id))
+            let description = task["Description"].as_str().unwrap_or_default();
+            assert!(
+                description.starts_with(&format!("notes of {}\n\nCalled at ", call.call_id)),
+                "{description}"
             );
             assert!(call.last_error.is_none());
+        }
+        assert_eq!(
+            collection_calls(&h).await,
+            1,
+            "{backend:?}: no second create"
+        );
+        h.stop().await;
+    }
+}
+
+/// The Salesforce client's timeout in the timeout test, and how late the answer comes.
+const SHORT_TIMEOUT: Duration = Duration::from_secs(3);
+const LATE_ANSWER_MS: u64 = 8_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ds_05_a_create_that_timed_out_after_salesforce_committed_it_is_not_sent_again() {
+    for backend in BACKENDS {
+        let h = Harness::start(
+            backend,
+            Options {
+                http_timeout: Some(SHORT_TIMEOUT),
+                ..Options::default()
+            },
+        )
+        .await;
+        let (sync, campaign, people) = setup(&h, 2).await;
+        h.disable(sync, SyncMethod::Rest).await;
+        for (n, person) in people.iter().enumerate() {
+            record(&h, sync, campaign, person, &format!("late-{n}")).await;
+        }
+        // Salesforce creates the Tasks, but answers after the client has given up.
+        h.fault(json!({"endpoint": "composite/sobjects", "kind": "answer_late", "latency_ms": LATE_ANSWER_MS, "count": 1}))
+            .await;
+        save_enabled(&h, sync, true).await;
+        h.wait_for("the attempt that timed out", || async {
+            let calls = calls(&h, campaign).await;
+            calls.len() == 2 && calls.iter().all(|c| c.last_error.is_some())
+        })
+        .await;
+        for call in calls(&h, campaign).await {
+            assert_eq!(call.state, "pending", "{backend:?}: the outcome is unknown");
+            assert_eq!(call.attempts, 1);
+            let error = call.last_error.unwrap_or_default();
+            assert!(
+                error.contains("did not answer the write") && error.contains("timed out"),
+                "{backend:?}: a timeout, not another failure: {error}"
+            );
+        }
+        assert_eq!(tasks(&h).await.len(), 2, "Salesforce committed the Tasks");
+
+        // The retry looks them up by CallObject and takes them: no second create.
+        h.clock.advance(Duration::from_secs(31));
+        h.wait_for("the calls written", || async {
+            all_written(&calls(&h, campaign).await)
+        })
+        .await;
+        let tasks = tasks(&h).await;
+        for call in calls(&h, campaign).await {
+            let found = &tasks[&call.call_id];
+            assert_eq!(found.len(), 1, "{backend:?}: one Task for {}", call.call_id);
+            assert_eq!(call.sf_task_id.as_deref(), found[0]["Id"].as_str());
         }
         assert_eq!(
             collection_calls(&h).await,

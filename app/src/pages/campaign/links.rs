@@ -1,6 +1,6 @@
-//! The Data Sources tab (DS-02): the campaign's Links, each with its mappings and its own
-//! readiness counts, and the form that attaches a Data Source with its mappings. Removing a
-//! Link leaves its records in the campaign.
+//! The Data Sources tab (DS-02): the campaign's Links, each with its mappings, its own
+//! readiness counts and a form to change its mappings, and the form that attaches a Data
+//! Source with its mappings. Removing a Link leaves its records in the campaign.
 
 use leptos::prelude::*;
 
@@ -26,7 +26,20 @@ pub fn LinksTab(view: CampaignPageView, actions: Actions) -> impl IntoView {
         .links
         .iter()
         .cloned()
-        .map(|link| view! { <LinkCard campaign_id link actions /> })
+        .map(|link| {
+            let fields = view
+                .data_sources
+                .iter()
+                .find(|d| d.id == link.data_source_id)
+                .map(|d| d.fields.clone())
+                .unwrap_or_default();
+            let slots = MappingTargets {
+                phone_slots: view.campaign.phone_slots.clone(),
+                custom_fields: view.campaign.custom_fields.clone(),
+                fields,
+            };
+            view! { <LinkCard campaign_id link slots actions /> }
+        })
         .collect_view();
     let attached: Vec<i64> = view.links.iter().map(|l| l.data_source_id).collect();
     let available: Vec<DataSourceOption> = view
@@ -61,8 +74,111 @@ pub fn LinksTab(view: CampaignPageView, actions: Actions) -> impl IntoView {
     .into_any()
 }
 
+/// What a Link's mappings can name: the campaign's phone slots and custom fields, and the
+/// fields its Data Source reads.
+#[derive(Clone)]
+struct MappingTargets {
+    phone_slots: Vec<String>,
+    custom_fields: Vec<String>,
+    fields: Vec<String>,
+}
+
+/// A `<select>` of `fields` named `name`, with "not mapped" first and `current` chosen.
+fn field_select(
+    name: String,
+    label: String,
+    id: String,
+    fields: &[String],
+    current: Option<&str>,
+) -> impl IntoView + use<> {
+    let unmapped = current.is_none();
+    let for_id = id.clone();
+    let options = fields
+        .iter()
+        .map(|f| {
+            let chosen = current.is_some_and(|c| c.eq_ignore_ascii_case(f));
+            view! { <option value=f.clone() selected=chosen>{f.clone()}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="field">
+            <label for=for_id>{label}</label>
+            <select id=id name=name>
+                <option value="" selected=unmapped>"— not mapped —"</option>
+                {options}
+            </select>
+        </div>
+    }
+}
+
+/// Change a Link's mappings, in a disclosure that works without JavaScript.
 #[component]
-fn LinkCard(campaign_id: i64, link: LinkView, actions: Actions) -> impl IntoView {
+fn EditMappings(
+    campaign_id: i64,
+    link: LinkView,
+    slots: MappingTargets,
+    actions: Actions,
+) -> impl IntoView {
+    // Only the open form shows: the refusal is the one of the Link being edited.
+    let error = move || actions.edit_link.value().get().and_then(|r| r.err());
+    let current = |pairs: &[(String, String)], target: &str| {
+        pairs
+            .iter()
+            .find(|(t, _)| t.eq_ignore_ascii_case(target))
+            .map(|(_, field)| field.clone())
+    };
+    let phones = slots
+        .phone_slots
+        .iter()
+        .enumerate()
+        .map(|(i, slot)| {
+            field_select(
+                format!("phones[{slot}]"),
+                format!("Phone: {slot}"),
+                format!("edit-{}-phone-{i}", link.id),
+                &slots.fields,
+                current(&link.phones, slot).as_deref(),
+            )
+        })
+        .collect_view();
+    let customs = slots
+        .custom_fields
+        .iter()
+        .enumerate()
+        .map(|(i, custom)| {
+            field_select(
+                format!("custom_fields[{custom}]"),
+                format!("Custom field: {custom}"),
+                format!("edit-{}-custom-{i}", link.id),
+                &slots.fields,
+                current(&link.custom_fields, custom).as_deref(),
+            )
+        })
+        .collect_view();
+    view! {
+        <details class="link-edit">
+            <summary class="btn btn-secondary btn-small">"Edit mappings"</summary>
+            <ActionForm action=actions.edit_link attr:class="form form-grid link-edit-form">
+                <input type="hidden" name="campaign_id" value=campaign_id.to_string() />
+                <input type="hidden" name="link_id" value=link.id.to_string() />
+                {phones}
+                {customs}
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-primary">"Save mappings"</button>
+                </div>
+            </ActionForm>
+            {move || error().map(|e| view! { <Alert kind=AlertKind::Error>{e.to_string()}</Alert> })}
+        </details>
+    }
+}
+
+#[component]
+fn LinkCard(
+    campaign_id: i64,
+    link: LinkView,
+    slots: MappingTargets,
+    actions: Actions,
+) -> impl IntoView {
     let mappings = link
         .phones
         .iter()
@@ -81,6 +197,7 @@ fn LinkCard(campaign_id: i64, link: LinkView, actions: Actions) -> impl IntoView
                     <h3 class="link-title">{link.data_source_name.clone()}</h3>
                     <p class="cell-muted">{format!("{} · {mappings}", link.object)}</p>
                     <ReadinessBar counts=link.counts.clone() />
+                    <EditMappings campaign_id link=link.clone() slots actions />
                 </div>
                 <ActionForm action=actions.remove_link>
                     <input type="hidden" name="campaign_id" value=campaign_id.to_string() />

@@ -66,6 +66,8 @@ impl Tab {
 #[derive(Clone, Copy)]
 struct Actions {
     save_link: ServerAction<SaveLink>,
+    /// A Link's mappings changed (its own action, so its refusal shows on its card).
+    edit_link: ServerAction<SaveLink>,
     remove_link: ServerAction<RemoveLink>,
     update: ServerAction<UpdateCampaign>,
     record_call: ServerAction<RecordCall>,
@@ -79,6 +81,7 @@ pub fn CampaignPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
     let actions = Actions {
         save_link: ServerAction::new(),
+        edit_link: ServerAction::new(),
         remove_link: ServerAction::new(),
         update: ServerAction::new(),
         record_call: ServerAction::new(),
@@ -94,6 +97,9 @@ pub fn CampaignPage() -> impl IntoView {
     };
     Effect::new(move |_| {
         count_success(actions.save_link.value().with(|v| matches!(v, Some(Ok(_)))))
+    });
+    Effect::new(move |_| {
+        count_success(actions.edit_link.value().with(|v| matches!(v, Some(Ok(_)))))
     });
     Effect::new(move |_| {
         count_success(

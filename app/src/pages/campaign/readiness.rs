@@ -4,16 +4,17 @@ use leptos::prelude::*;
 
 use crate::types::ReadinessCounts;
 
-/// "12 ready · 3 not ready", with the reasons listed under it.
+/// "12 ready to dial · 3 not ready", and why not, reason by reason, in plain sight.
 #[component]
 pub fn ReadinessBar(counts: ReadinessCounts) -> impl IntoView {
     let not_ready = counts.total - counts.ready;
     let reasons = counts
         .not_ready
         .iter()
-        .map(|(reason, count)| format!("{}: {count}", reason.label()))
-        .collect::<Vec<_>>()
-        .join(" · ");
+        .map(|(reason, count)| {
+            view! { <span class="readiness-reason" data-reason=reason.code()>{format!("{}: {count}", reason.label())}</span> }
+        })
+        .collect_view();
     view! {
         <div class="readiness" data-ready=counts.ready.to_string() data-not-ready=not_ready.to_string()>
             <span class="readiness-ready">
@@ -21,10 +22,11 @@ pub fn ReadinessBar(counts: ReadinessCounts) -> impl IntoView {
                 {format!("{} ready to dial", counts.ready)}
             </span>
             {(not_ready > 0).then(|| view! {
-                <span class="readiness-blocked" title=reasons.clone()>
+                <span class="readiness-blocked">
                     <span class="status-dot status-error" aria-hidden="true"></span>
                     {format!("{not_ready} not ready")}
                 </span>
+                <span class="readiness-reasons">{reasons}</span>
             })}
         </div>
     }

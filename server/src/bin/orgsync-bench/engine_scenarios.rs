@@ -1154,6 +1154,7 @@ impl Engine {
                 clock: Arc::new(SystemClock),
                 settings: EngineSettings::default(),
                 lease: None,
+                materializing: Default::default(),
             },
             tracker.clone(),
             shutdown.clone(),
