@@ -588,6 +588,17 @@ test("DS-03 a change in Salesforce updates the campaign live", async ({ page, ap
   }
   expect(await sameDocument(page), "the page was never reloaded").toBe(true);
   await screenshot(page, "campaign-live-update", testInfo);
+
+  // The Link says why its records are not ready, reason by reason, without hovering.
+  await admin.openLinksTab();
+  const link = page.locator(`[data-link="${built.dataSource}"]`);
+  await expect(link.locator('.readiness-reason[data-reason="do_not_call"]')).toHaveText(
+    `DoNotCall set in Salesforce: ${expected.do_not_call}`,
+  );
+  await expect(link.locator('.readiness-reason[data-reason="not_matching"]')).toHaveText(
+    `No longer matching: ${expected.not_matching}`,
+  );
+  await screenshot(page, "campaign-links-reasons", testInfo);
 });
 
 test("DS-04 OS-07 removing the Org Sync keeps imported records", async ({ page, app }, testInfo) => {

@@ -176,3 +176,46 @@ async fn ds_05_the_dialer_reports_calls_with_an_api_key_and_reads_their_state() 
     let (status, _) = report(&app, Some(&secret), &call).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ds_05_deleting_a_campaign_with_a_call_on_its_way_is_refused_with_the_reason() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    let campaign = campaign_with_two_people(&app).await;
+    store::call_activities::record(
+        &app.db,
+        store::call_activities::NewCall {
+            organization_id: app.org_id,
+            campaign_id: campaign,
+            sf_id: ADA.to_owned(),
+            call_id: "on-its-way".to_owned(),
+            subject: "Call".to_owned(),
+            disposition: "Connected".to_owned(),
+            duration_seconds: 30,
+            notes: String::new(),
+            occurred_at: chrono::Utc::now(),
+            recorded_by: "admin".to_owned(),
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("a call");
+
+    let id = campaign.to_string();
+    let refused = app
+        .post_form("/api/delete_campaign", Some(&admin), &[("id", &id)])
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = refused.text().await.expect("body");
+    assert!(
+        body.contains("1 call recorded on this campaign is not written back to Salesforce yet"),
+        "{body}"
+    );
+    assert!(
+        campaigns::find(&app.db, app.org_id, campaign)
+            .await
+            .expect("find")
+            .is_some(),
+        "the campaign and its call stay"
+    );
+}
