@@ -43,6 +43,15 @@ pub async fn materialize_scenario(
         FieldInfo::new("DoNotCall", "Do Not Call", FieldKind::Boolean),
     ];
     let names: Vec<String> = info.iter().map(|f| f.name.clone()).collect();
+    // What a worker would have fetched for these Data Sources (the mirror holds it all).
+    let fetched = orgsync::sync::fields::plan(SfObject::Contact, &[serde_json::to_string(&names)?]);
+    store::org_syncs::set_fetched_fields(
+        db,
+        Fence::Unfenced,
+        sync.id,
+        &serde_json::to_string(&fetched)?,
+    )
+    .await?;
     // Three overlapping views: about three quarters of the records each.
     for (i, excluded) in ["Sales", "IT", "Finance"].into_iter().enumerate() {
         let filter = Filter {
@@ -94,6 +103,10 @@ pub async fn materialize_scenario(
     let done = materialize(db, sync.id, Scope::All).await?;
     let seconds = started.elapsed().as_secs_f64();
     eprintln!("{} campaign records in {seconds:.2} s", done.written);
+    anyhow::ensure!(
+        done.written > 0,
+        "nothing was materialized: the figure would mean nothing"
+    );
 
     // The ceiling: the store rewriting the same rows (fresh campaign ids, so every row is an
     // insert as in the timed run).
