@@ -379,18 +379,25 @@ test("DS-01 build a Data Source with a filter and preview it", async ({ page, ap
   await screenshot(page, "data-source-editor-preview", testInfo);
 
   // Live: once shown, the preview follows the filter without another press of Preview.
+  // (Another LeadSource that matches a different number of records, so the count must move.)
+  const countOf = (value: string) => all.filter((r) => matches(r, value)).length;
   const other = all
     .map((r) => r.LeadSource)
-    .find((v): v is string => typeof v === "string" && v !== "" && !sameText(v, source));
-  if (!other) throw new Error("the simulator's seed has more than one LeadSource");
-  const otherCount = all.filter((r) => matches(r, other)).length;
+    .find(
+      (v): v is string =>
+        typeof v === "string" && v !== "" && !sameText(v, source) && countOf(v) !== matching.length,
+    );
+  if (!other) throw new Error("the simulator's seed has LeadSources matching different numbers of records");
   const firstValue = page.locator(".filter-row").nth(0).getByLabel("Value", { exact: true });
   await firstValue.fill(other);
-  await expect(preview.locator(".preview-count")).toHaveText(`${otherCount} of ${all.length} mirrored records match.`, {
-    timeout: LIVE_TIMEOUT_MS,
-  });
+  await expect(preview.locator(".preview-count")).toHaveText(
+    `${countOf(other)} of ${all.length} mirrored records match.`,
+    { timeout: LIVE_TIMEOUT_MS },
+  );
+  await expect(preview.getByText(`WHERE LeadSource = '${other}' AND Phone != null`)).toBeVisible();
   await firstValue.fill(source);
   await expect(preview.locator(".preview-count")).toHaveText(expected, { timeout: LIVE_TIMEOUT_MS });
+  await expect(preview.getByText(`WHERE LeadSource = '${source}' AND Phone != null`)).toBeVisible();
 
   await admin.saveDataSource();
   const row = admin.dataSourceRow(name);

@@ -282,14 +282,23 @@ fn Editor(view: DataSourceEditorView) -> impl IntoView {
         }
         changes.update_value(|n| *n += 1);
         let this_change = changes.get_value();
-        set_timeout(
+        let timer = set_timeout_with_handle(
             move || {
+                // A press of Preview since this change has asked already.
                 if changes.get_value() == this_change {
                     preview.dispatch(PreviewDataSource { id, form: form() });
                 }
             },
             LIVE_PREVIEW_DELAY,
-        );
+        )
+        .ok();
+        // The next change, or leaving the editor, cancels this one's wait: the form's values
+        // are gone once the editor is.
+        on_cleanup(move || {
+            if let Some(timer) = timer {
+                timer.clear();
+            }
+        });
     });
     Effect::new(move |_| {
         if save.value().get().is_some_and(|r| r.is_ok()) {

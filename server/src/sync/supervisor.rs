@@ -457,7 +457,16 @@ impl NoteHandler for Supervisor {
                 organization_id,
                 org_sync_id,
             } => {
-                if !self.inner.workers.lock().await.contains_key(&org_sync_id) {
+                // Only where the worker really runs: a worker that found the lease taken
+                // ended at once but keeps its entry.
+                let runs_here = self
+                    .inner
+                    .workers
+                    .lock()
+                    .await
+                    .get(&org_sync_id)
+                    .is_some_and(|worker| !worker.task.is_finished());
+                if !runs_here {
                     return;
                 }
                 // In the background: a full run takes seconds, and other notes should not wait.

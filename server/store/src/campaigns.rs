@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, TransactionTrait,
 };
 
 use crate::{
@@ -121,43 +121,39 @@ pub enum Removal {
 }
 
 /// Deletes the organization's campaign `id` with its links, records and calls, unless one of
-/// its calls is still pending: deleting it would lose a call Salesforce has not received. The
-/// check is part of the delete statement itself.
-pub async fn remove_unless_calls_pending(
-    db: &impl ConnectionTrait,
+/// its calls is still pending: deleting it would lose a call Salesforce has not received.
+///
+/// One transaction that first locks the campaign row (`FOR UPDATE` on PostgreSQL; SQLite has
+/// a single writer): a call being recorded meanwhile holds a key-share lock on that row for
+/// its foreign key, so either it commits first and is counted here, or it waits and then
+/// fails because the campaign is gone. Nothing pending is ever deleted.
+pub async fn remove_unless_calls_pending<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     org_id: i64,
     id: i64,
 ) -> Result<Removal, StoreError> {
-    use sea_orm::sea_query::ExprTrait;
-
-    use crate::entities::call_activities;
-    let pending = || {
-        sea_orm::sea_query::Query::select()
-            .expr(sea_orm::sea_query::Expr::val(1))
-            .from(call_activities::Entity)
-            .and_where(call_activities::Column::CampaignId.eq(id))
-            .and_where(
-                call_activities::Column::State
-                    .eq(crate::call_activities::CallState::Pending.as_str()),
-            )
-            .to_owned()
-    };
-    let deleted = Entity::delete_many()
-        .filter(Column::Id.eq(id))
+    use sea_orm::{QuerySelect, TransactionSession};
+    let txn = crate::begin_write(db).await?;
+    let found = Entity::find_by_id(id)
         .filter(Column::OrganizationId.eq(org_id))
-        .filter(sea_orm::sea_query::Expr::exists(pending()).not())
-        .exec(db)
+        .lock_exclusive()
+        .one(&txn)
         .await?;
-    if deleted.rows_affected > 0 {
-        return Ok(Removal::Removed);
-    }
-    if find(db, org_id, id).await?.is_none() {
+    if found.is_none() {
         return Ok(Removal::NotFound);
     }
-    let count =
-        crate::call_activities::count_in_state(db, id, crate::call_activities::CallState::Pending)
-            .await?;
-    Ok(Removal::CallsPending(count))
+    let pending = crate::call_activities::count_in_state(
+        &txn,
+        id,
+        crate::call_activities::CallState::Pending,
+    )
+    .await?;
+    if pending > 0 {
+        return Ok(Removal::CallsPending(pending));
+    }
+    Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(Removal::Removed)
 }
 
 fn set_settings(row: &mut campaigns::ActiveModel, settings: &CampaignSettings) {

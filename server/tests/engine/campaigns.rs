@@ -341,6 +341,13 @@ async fn ds_03_ig_03_a_data_source_edited_to_read_a_new_field_leaves_records_as_
             "{backend:?}: an unfetched Title is not an empty one: nobody stops matching"
         );
 
+        // Meanwhile one of them loses their Title in Salesforce: once Title is there, they
+        // no longer match, and only they.
+        let mut sales_ids: Vec<String> = before.keys().cloned().collect();
+        sales_ids.sort();
+        let untitled = sales_ids[0].clone();
+        patch(&h, &untitled, json!({"Title": null})).await;
+
         // Enabled again: the worker fetches Title and the campaign is brought in line.
         let runs = h.runs(sync).await;
         h.enable_again(sync).await;
@@ -355,7 +362,15 @@ async fn ds_03_ig_03_a_data_source_edited_to_read_a_new_field_leaves_records_as_
             h.runs(sync).await > runs
         })
         .await;
-        assert_eq!(states(&h, sales).await, before, "{backend:?}");
+        let mut after_fetch = before.clone();
+        if let Some(entry) = after_fetch.get_mut(&untitled) {
+            entry.0 = "not_matching".to_owned();
+        }
+        h.wait_for("the untitled record no longer matching", || async {
+            states(&h, sales).await.get(&untitled).map(|s| s.0.as_str()) == Some("not_matching")
+        })
+        .await;
+        assert_eq!(states(&h, sales).await, after_fetch, "{backend:?}");
         h.stop().await;
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::{Actions, readiness::ReadinessBar};
 use crate::{
+    api::SaveLink,
     components::alert::{Alert, AlertKind},
     types::{CampaignPageView, DataSourceOption, LinkView},
 };
@@ -93,6 +94,14 @@ fn field_select(
 ) -> impl IntoView + use<> {
     let unmapped = current.is_none();
     let for_id = id.clone();
+    // A mapped field the Data Source no longer reads stays shown (and chosen), so that a save
+    // does not drop it unseen; the save then says why it is refused.
+    let gone = current
+        .filter(|c| !fields.iter().any(|f| f.eq_ignore_ascii_case(c)))
+        .map(|c| {
+            let text = format!("{c} (no longer read by the Data Source)");
+            view! { <option value=c.to_owned() selected=true>{text}</option> }
+        });
     let options = fields
         .iter()
         .map(|f| {
@@ -105,6 +114,7 @@ fn field_select(
             <label for=for_id>{label}</label>
             <select id=id name=name>
                 <option value="" selected=unmapped>"— not mapped —"</option>
+                {gone}
                 {options}
             </select>
         </div>
@@ -119,8 +129,14 @@ fn EditMappings(
     slots: MappingTargets,
     actions: Actions,
 ) -> impl IntoView {
-    // Only the open form shows: the refusal is the one of the Link being edited.
-    let error = move || actions.edit_link.value().get().and_then(|r| r.err());
+    // Its own action, so that a refusal shows on this Link's card only.
+    let save = ServerAction::<SaveLink>::new();
+    Effect::new(move |_| {
+        if save.value().with(|v| matches!(v, Some(Ok(_)))) {
+            actions.changed.update(|n| *n += 1);
+        }
+    });
+    let error = move || save.value().get().and_then(|r| r.err());
     let current = |pairs: &[(String, String)], target: &str| {
         pairs
             .iter()
@@ -158,7 +174,7 @@ fn EditMappings(
     view! {
         <details class="link-edit">
             <summary class="btn btn-secondary btn-small">"Edit mappings"</summary>
-            <ActionForm action=actions.edit_link attr:class="form form-grid link-edit-form">
+            <ActionForm action=save attr:class="form form-grid link-edit-form">
                 <input type="hidden" name="campaign_id" value=campaign_id.to_string() />
                 <input type="hidden" name="link_id" value=link.id.to_string() />
                 {phones}

@@ -66,8 +66,9 @@ impl Tab {
 #[derive(Clone, Copy)]
 struct Actions {
     save_link: ServerAction<SaveLink>,
-    /// A Link's mappings changed (its own action, so its refusal shows on its card).
-    edit_link: ServerAction<SaveLink>,
+    /// Counts the changes made elsewhere on the page (a Link card's own Edit mappings): each
+    /// one re-reads the page.
+    changed: RwSignal<u32>,
     remove_link: ServerAction<RemoveLink>,
     update: ServerAction<UpdateCampaign>,
     record_call: ServerAction<RecordCall>,
@@ -79,17 +80,17 @@ pub fn CampaignPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    // Re-read the page after each action that changed something; a refused one leaves the
+    // page (and the admin's half-filled form) as it is.
+    let changes = RwSignal::new(0u32);
     let actions = Actions {
         save_link: ServerAction::new(),
-        edit_link: ServerAction::new(),
+        changed: changes,
         remove_link: ServerAction::new(),
         update: ServerAction::new(),
         record_call: ServerAction::new(),
         retry_call: ServerAction::new(),
     };
-    // Re-read the page after each action that changed something; a refused one leaves the
-    // page (and the admin's half-filled form) as it is.
-    let changes = RwSignal::new(0u32);
     let count_success = move |succeeded: bool| {
         if succeeded {
             changes.update(|n| *n += 1);
@@ -97,9 +98,6 @@ pub fn CampaignPage() -> impl IntoView {
     };
     Effect::new(move |_| {
         count_success(actions.save_link.value().with(|v| matches!(v, Some(Ok(_)))))
-    });
-    Effect::new(move |_| {
-        count_success(actions.edit_link.value().with(|v| matches!(v, Some(Ok(_)))))
     });
     Effect::new(move |_| {
         count_success(
