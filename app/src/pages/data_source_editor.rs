@@ -152,7 +152,6 @@ fn groups_of(filter: &Filter, keys: Keys) -> (Combine, Vec<Group>) {
     (filter.combine, groups)
 }
 
-/// The filter the rows describe (rows without a field are left out).
 /// How long the live preview waits after a change before it asks again.
 const LIVE_PREVIEW_DELAY: std::time::Duration = std::time::Duration::from_millis(600);
 
@@ -173,6 +172,7 @@ fn track_filter(between: RwSignal<Combine>, groups: RwSignal<Vec<Group>>) {
     });
 }
 
+/// The filter the rows describe (rows without a field are left out).
 fn filter_of(between: Combine, groups: &[Group]) -> Filter {
     let built: Vec<Filter> = groups
         .iter()

@@ -244,10 +244,7 @@ impl Pass<'_> {
 /// empty, and records would wrongly stop matching. Its records keep their state meanwhile.
 fn fields_held(plan: &LinkPlan, held: &[String]) -> bool {
     let reads: Vec<String> = serde_json::from_str(&plan.data_source.fields).unwrap_or_default();
-    let missing: Vec<&String> = reads
-        .iter()
-        .filter(|f| !held.iter().any(|h| h.eq_ignore_ascii_case(f)))
-        .collect();
+    let missing = crate::sync::fields::not_held(held, &reads);
     if !missing.is_empty() {
         tracing::info!(link_id = plan.link.id, fields = ?missing, "a Data Source reads fields the mirror does not hold yet; its Link waits for them");
     }

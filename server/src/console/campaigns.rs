@@ -406,8 +406,6 @@ impl Console {
     }
 }
 
-/// The campaign form, checked: a name, one to ten distinct phone slots, distinct custom
-/// fields, and a region the phone library knows.
 /// Why a campaign with calls on their way to Salesforce is not deleted.
 fn calls_pending_message(count: u64) -> String {
     let calls = if count == 1 {
@@ -420,6 +418,8 @@ fn calls_pending_message(count: u64) -> String {
     )
 }
 
+/// The campaign form, checked: a name, one to ten distinct phone slots, distinct custom
+/// fields, and a region the phone library knows.
 fn validated_campaign(form: &CampaignForm) -> Result<CampaignSettings, AppError> {
     let invalid = |field: &str, message: String| AppError::Validation {
         field: field.into(),

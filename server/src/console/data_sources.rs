@@ -192,10 +192,7 @@ impl Console {
             .map_err(internal)?
             .ok_or_else(|| AppError::NotFound("That Org Sync".into()))?;
         let held = crate::sync::fields::held(&row);
-        let in_mirror = checked
-            .fetched
-            .iter()
-            .all(|f| held.iter().any(|h| h.eq_ignore_ascii_case(f)));
+        let in_mirror = crate::sync::fields::not_held(&held, &checked.fetched).is_empty();
         if in_mirror {
             self.preview_from_mirror(org_sync_id, &checked).await
         } else {

@@ -60,10 +60,7 @@ pub async fn fetch_new_fields(
         return Ok(());
     };
     let held = fields::held(&stored);
-    let missing: Vec<&String> = planned
-        .iter()
-        .filter(|f| !held.iter().any(|h| h.eq_ignore_ascii_case(f)))
-        .collect();
+    let missing = fields::not_held(&held, &planned);
     if missing.is_empty() {
         return Ok(());
     }

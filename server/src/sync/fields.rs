@@ -52,6 +52,15 @@ pub fn held(row: &store::entities::org_syncs::Model) -> Vec<String> {
     }
 }
 
+/// The fields of `wanted` that `held` (see [`held`]) lacks, compared as Salesforce does,
+/// without regard to case.
+pub fn not_held<'a, S: AsRef<str>>(held: &[String], wanted: &'a [S]) -> Vec<&'a S> {
+    wanted
+        .iter()
+        .filter(|f| !held.iter().any(|h| h.eq_ignore_ascii_case(f.as_ref())))
+        .collect()
+}
+
 /// Fields dial-readiness and the campaign record's name read (see `campaigns::readiness`).
 pub fn readiness_fields(object: SfObject) -> &'static [&'static str] {
     match object {

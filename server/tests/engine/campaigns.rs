@@ -152,6 +152,25 @@ async fn start_with_contacts(h: &Harness) -> i64 {
     id
 }
 
+/// A polled Contact sync, the "Sales people" Data Source linked to a "Sales calls" campaign,
+/// and the campaign filled with the Sales contacts: (sync, Data Source, campaign, their ids).
+async fn sales_campaign(h: &Harness) -> (i64, i64, i64, HashSet<String>) {
+    let sync = start_with_contacts(h).await;
+    let source = department_source(h, sync, "Sales people", &["Sales"]).await;
+    let sales = campaign(h, "Sales calls").await;
+    link(h, source, sales).await;
+    h.supervisor
+        .data_sources_changed(h.org_id, sync, true)
+        .await
+        .expect("campaigns follow");
+    let expected = in_departments(&contacts(h).await, &["Sales"]);
+    h.wait_for("the Sales contacts in the campaign", || async {
+        records(h, sales).await.len() == expected.len()
+    })
+    .await;
+    (sync, source, sales, expected)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ds_03_ig_03_records_arrive_follow_salesforce_and_stay_when_they_stop_matching() {
     for backend in BACKENDS {
@@ -295,19 +314,7 @@ async fn ds_03_ig_03_a_data_source_edited_to_read_a_new_field_leaves_records_as_
  {
     for backend in BACKENDS {
         let h = Harness::start(backend, Options::default()).await;
-        let sync = start_with_contacts(&h).await;
-        let source = department_source(&h, sync, "Sales people", &["Sales"]).await;
-        let sales = campaign(&h, "Sales calls").await;
-        link(&h, source, sales).await;
-        h.supervisor
-            .data_sources_changed(h.org_id, sync, true)
-            .await
-            .expect("campaigns follow");
-        let expected = in_departments(&contacts(&h).await, &["Sales"]);
-        h.wait_for("the Sales contacts in the campaign", || async {
-            records(&h, sales).await.len() == expected.len()
-        })
-        .await;
+        let (sync, source, sales, _) = sales_campaign(&h).await;
         let before = states(&h, sales).await;
         assert!(
             before.values().any(|(state, _)| state == "ready"),
@@ -424,19 +431,7 @@ async fn ds_03_a_record_reached_through_two_links_appears_once() {
 async fn os_07_removing_the_org_sync_removes_data_sources_and_links_and_keeps_records() {
     for backend in BACKENDS {
         let h = Harness::start(backend, Options::default()).await;
-        let sync = start_with_contacts(&h).await;
-        let source = department_source(&h, sync, "Sales people", &["Sales"]).await;
-        let sales = campaign(&h, "Sales calls").await;
-        link(&h, source, sales).await;
-        h.supervisor
-            .data_sources_changed(h.org_id, sync, true)
-            .await
-            .expect("campaigns follow");
-        let expected = in_departments(&contacts(&h).await, &["Sales"]);
-        h.wait_for("the Sales contacts in the campaign", || async {
-            records(&h, sales).await.len() == expected.len()
-        })
-        .await;
+        let (sync, source, sales, expected) = sales_campaign(&h).await;
 
         assert!(
             store::org_syncs::remove(&h.db, h.org_id, sync)

@@ -113,6 +113,31 @@ async fn collection_calls(h: &Harness) -> u64 {
         .unwrap_or(0)
 }
 
+/// After the first attempt's back-off, the retry writes every call of the campaign, each as
+/// exactly one Task (found again by `CallObject`, not created a second time: one Collections
+/// call in all). Each call with its Task.
+async fn retried_to_one_task_each(h: &Harness, campaign: i64) -> Vec<(Call, Value)> {
+    h.clock.advance(Duration::from_secs(31));
+    h.wait_for("the calls written", || async {
+        all_written(&calls(h, campaign).await)
+    })
+    .await;
+    let tasks = tasks(h).await;
+    let written: Vec<(Call, Value)> = calls(h, campaign)
+        .await
+        .into_iter()
+        .map(|call| {
+            let found = &tasks[&call.call_id];
+            assert_eq!(found.len(), 1, "one Task for {}", call.call_id);
+            assert_eq!(call.sf_task_id.as_deref(), found[0]["Id"].as_str());
+            let task = found[0].clone();
+            (call, task)
+        })
+        .collect();
+    assert_eq!(collection_calls(h).await, 1, "no second create");
+    written
+}
+
 fn all_written(calls: &[Call]) -> bool {
     !calls.is_empty() && calls.iter().all(|c| c.state == CallState::Written.as_str())
 }
@@ -143,17 +168,7 @@ async fn ds_05_every_call_becomes_exactly_one_task_also_when_the_answer_is_lost(
         assert_eq!(tasks(&h).await.len(), 3, "Salesforce has the Tasks already");
 
         // The retry, after its back-off, finds them by CallObject instead of creating more.
-        h.clock.advance(Duration::from_secs(31));
-        h.wait_for("the calls written", || async {
-            all_written(&calls(&h, campaign).await)
-        })
-        .await;
-        let tasks = tasks(&h).await;
-        for call in calls(&h, campaign).await {
-            let found = &tasks[&call.call_id];
-            assert_eq!(found.len(), 1, "{backend:?}: one Task for {}", call.call_id);
-            let task = &found[0];
-            assert_eq!(call.sf_task_id.as_deref(), task["Id"].as_str());
+        for (call, task) in retried_to_one_task_each(&h, campaign).await {
             assert_eq!(task["WhoId"], json!(call.sf_id));
             assert_eq!(task["Status"], json!("Completed"));
             assert_eq!(task["TaskSubtype"], json!("Call"));
@@ -166,11 +181,6 @@ async fn ds_05_every_call_becomes_exactly_one_task_also_when_the_answer_is_lost(
             );
             assert!(call.last_error.is_none());
         }
-        assert_eq!(
-            collection_calls(&h).await,
-            1,
-            "{backend:?}: no second create"
-        );
         h.stop().await;
     }
 }
@@ -216,22 +226,7 @@ async fn ds_05_a_create_that_timed_out_after_salesforce_committed_it_is_not_sent
         assert_eq!(tasks(&h).await.len(), 2, "Salesforce committed the Tasks");
 
         // The retry looks them up by CallObject and takes them: no second create.
-        h.clock.advance(Duration::from_secs(31));
-        h.wait_for("the calls written", || async {
-            all_written(&calls(&h, campaign).await)
-        })
-        .await;
-        let tasks = tasks(&h).await;
-        for call in calls(&h, campaign).await {
-            let found = &tasks[&call.call_id];
-            assert_eq!(found.len(), 1, "{backend:?}: one Task for {}", call.call_id);
-            assert_eq!(call.sf_task_id.as_deref(), found[0]["Id"].as_str());
-        }
-        assert_eq!(
-            collection_calls(&h).await,
-            1,
-            "{backend:?}: no second create"
-        );
+        retried_to_one_task_each(&h, campaign).await;
         h.stop().await;
     }
 }

@@ -137,40 +137,33 @@ fn EditMappings(
         }
     });
     let error = move || save.value().get().and_then(|r| r.err());
-    let current = |pairs: &[(String, String)], target: &str| {
-        pairs
+    // One select per phone slot or custom field, showing the field mapped to it now.
+    let selects = |targets: &[String], mapped: &[(String, String)], name: &str, label: &str| {
+        targets
             .iter()
-            .find(|(t, _)| t.eq_ignore_ascii_case(target))
-            .map(|(_, field)| field.clone())
+            .enumerate()
+            .map(|(i, target)| {
+                let current = mapped
+                    .iter()
+                    .find(|(t, _)| t.eq_ignore_ascii_case(target))
+                    .map(|(_, field)| field.as_str());
+                field_select(
+                    format!("{name}[{target}]"),
+                    format!("{label}: {target}"),
+                    format!("edit-{}-{name}-{i}", link.id),
+                    &slots.fields,
+                    current,
+                )
+            })
+            .collect_view()
     };
-    let phones = slots
-        .phone_slots
-        .iter()
-        .enumerate()
-        .map(|(i, slot)| {
-            field_select(
-                format!("phones[{slot}]"),
-                format!("Phone: {slot}"),
-                format!("edit-{}-phone-{i}", link.id),
-                &slots.fields,
-                current(&link.phones, slot).as_deref(),
-            )
-        })
-        .collect_view();
-    let customs = slots
-        .custom_fields
-        .iter()
-        .enumerate()
-        .map(|(i, custom)| {
-            field_select(
-                format!("custom_fields[{custom}]"),
-                format!("Custom field: {custom}"),
-                format!("edit-{}-custom-{i}", link.id),
-                &slots.fields,
-                current(&link.custom_fields, custom).as_deref(),
-            )
-        })
-        .collect_view();
+    let phones = selects(&slots.phone_slots, &link.phones, "phones", "Phone");
+    let customs = selects(
+        &slots.custom_fields,
+        &link.custom_fields,
+        "custom_fields",
+        "Custom field",
+    );
     view! {
         <details class="link-edit">
             <summary class="btn btn-secondary btn-small">"Edit mappings"</summary>
