@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use rlibphonenumber::{PhoneNumber, PhoneNumberFormat, Region};
+use rlibphonenumber::{PHONE_NUMBER_UTIL, PhoneNumber, PhoneNumberFormat, Region};
 use serde::{Deserialize, Serialize};
 
 /// One mapped phone of a campaign record.
@@ -66,8 +66,7 @@ pub fn normalize(raw: &str, region: &str) -> Option<String> {
         return None;
     }
     // An unknown region reads only numbers written with their country code.
-    let region = region.parse::<Region>().ok();
-    let number = PhoneNumber::parse(raw, region).ok()?;
+    let number = PhoneNumber::parse(raw, known_region(region)).ok()?;
     number
         .is_valid()
         .then(|| number.format_as(PhoneNumberFormat::E164).into_owned())
@@ -75,7 +74,17 @@ pub fn normalize(raw: &str, region: &str) -> Option<String> {
 
 /// Whether `region` is a region the phone library knows.
 pub fn is_known_region(region: &str) -> bool {
-    region.len() == 2 && region.parse::<Region>().is_ok()
+    known_region(region).is_some()
+}
+
+/// `region` as the phone library's region, when it has numbering rules for it. Any two letters
+/// parse as a `Region`; only those with metadata are real.
+fn known_region(region: &str) -> Option<Region> {
+    let region = region.parse::<Region>().ok()?;
+    PHONE_NUMBER_UTIL
+        .get_country_code_for_region(region)
+        .is_some()
+        .then_some(region)
 }
 
 #[cfg(test)]
@@ -167,8 +176,12 @@ mod tests {
             Some("+14155552671")
         );
         assert!(is_known_region("US"));
+        assert!(is_known_region("GB"));
         assert!(!is_known_region("XX"));
+        assert!(!is_known_region("ZZ"));
         assert!(!is_known_region("USA"));
+        assert!(!is_known_region("001"));
+        assert!(!is_known_region(""));
     }
 
     #[test]
