@@ -25,6 +25,7 @@ mod m20261205_000008_salesforce_sign_ins;
 mod m20261205_000009_create_leases;
 mod m20261205_000010_campaign_dialing;
 mod m20261206_000011_call_writeback;
+mod m20261207_000012_campaign_record_counts_index;
 
 /// Every orgsync migration, oldest first.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000009_create_leases::Migration),
             Box::new(m20261205_000010_campaign_dialing::Migration),
             Box::new(m20261206_000011_call_writeback::Migration),
+            Box::new(m20261207_000012_campaign_record_counts_index::Migration),
         ]
     }
 }

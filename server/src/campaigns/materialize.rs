@@ -85,17 +85,11 @@ pub async fn materialize(
     campaign_ids.sort_unstable();
     campaign_ids.dedup();
     let started = Instant::now();
-    let (mirrored, existing) = match scope {
-        Scope::All => (
-            mirror::all(db, org_sync_id).await?,
-            campaign_records::existing(db, &campaign_ids, None).await?,
-        ),
-        Scope::Records(ids) => (
-            mirror::find_many(db, org_sync_id, ids).await?,
-            campaign_records::existing(db, &campaign_ids, Some(ids)).await?,
-        ),
+    let existing = match scope {
+        Scope::All => campaign_records::existing(db, &campaign_ids, None).await?,
+        Scope::Records(ids) => campaign_records::existing(db, &campaign_ids, Some(ids)).await?,
     };
-    let loaded_ms = started.elapsed().as_millis() as u64;
+    let mut steps = MirrorSteps::new(scope);
     let mut pass = Pass {
         org_sync_id,
         object,
@@ -109,17 +103,27 @@ pub async fn materialize(
         normalizer: PhoneNormalizer::default(),
     };
     // Step by step: one step's campaign records are written by a task of their own while
-    // the next step's are computed, so the database and the CPU work side by side (and the
+    // the next step's mirrored records are read and its campaign records computed, so the
+    // database's writer and the rest work side by side (and the
     // worker's other duties, such as renewing its lease, get a turn between steps). Each
     // step is its own transaction: an interrupted run leaves the rest to the next one, which
     // computes the same answer.
     let mut writing: Option<AbortOnDropHandle<Result<(), StoreError>>> = None;
     let mut written = 0;
     let mut changed = BTreeSet::new();
+    let mut mirrored = 0;
+    let mut reading = std::time::Duration::ZERO;
     let mut computing = std::time::Duration::ZERO;
-    for rows in mirrored.chunks(STEP) {
+    loop {
+        let read_started = Instant::now();
+        let rows = steps.next(db, org_sync_id).await?;
+        reading += read_started.elapsed();
+        if rows.is_empty() {
+            break;
+        }
+        mirrored += rows.len();
         let step_started = Instant::now();
-        let writes = pass.desired(rows);
+        let writes = pass.desired(&rows);
         computing += step_started.elapsed();
         match writing.take() {
             Some(previous) => finish(previous).await?,
@@ -141,9 +145,9 @@ pub async fn materialize(
     }
     tracing::debug!(
         org_sync_id,
-        mirrored = mirrored.len(),
+        mirrored,
         written,
-        loaded_ms,
+        read_ms = reading.as_millis() as u64,
         computed_ms = computing.as_millis() as u64,
         total_ms = started.elapsed().as_millis() as u64,
         "materialized"
@@ -156,6 +160,59 @@ pub async fn materialize(
 
 /// Mirrored records per step of a run.
 const STEP: usize = 5_000;
+
+/// The mirrored records of a run, a step at a time.
+enum MirrorSteps<'a> {
+    /// The whole mirror, read a page at a time in id order: the first step is written while
+    /// the rest is still being read, and a run holds one page, not the whole mirror.
+    All {
+        /// The last Salesforce id read; `None` before the first page.
+        after: Option<String>,
+        done: bool,
+    },
+    /// These Salesforce ids, a step at a time.
+    Records(std::slice::Chunks<'a, String>),
+}
+
+impl<'a> MirrorSteps<'a> {
+    fn new(scope: Scope<'a>) -> Self {
+        match scope {
+            Scope::All => Self::All {
+                after: None,
+                done: false,
+            },
+            Scope::Records(ids) => Self::Records(ids.chunks(STEP)),
+        }
+    }
+
+    /// The next step's mirrored records; empty when every one has been read.
+    async fn next(
+        &mut self,
+        db: &DatabaseConnection,
+        org_sync_id: i64,
+    ) -> Result<Vec<sf_records::Model>, StoreError> {
+        match self {
+            Self::All { done: true, .. } => Ok(Vec::new()),
+            Self::All { after, done } => {
+                let rows =
+                    mirror::page_after(db, org_sync_id, after.as_deref(), STEP as u64).await?;
+                *done = rows.len() < STEP;
+                *after = rows.last().map(|row| row.sf_id.clone());
+                Ok(rows)
+            }
+            Self::Records(chunks) => loop {
+                let Some(ids) = chunks.next() else {
+                    return Ok(Vec::new());
+                };
+                // Ids the mirror does not hold (any more) make a step empty: go on to the next.
+                let rows = mirror::find_many(db, org_sync_id, ids).await?;
+                if !rows.is_empty() {
+                    return Ok(rows);
+                }
+            },
+        }
+    }
+}
 
 /// Waits for a step's write.
 async fn finish(write: AbortOnDropHandle<Result<(), StoreError>>) -> Result<(), StoreError> {

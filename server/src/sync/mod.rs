@@ -101,7 +101,7 @@ impl MaterializeTurns {
 
 impl EngineDeps {
     /// Brings the campaigns linked to the Org Sync in line with its mirror, one run at a time
-    /// per Org Sync. A full run reads the whole mirror first and writes it over seconds; had
+    /// per Org Sync. A full run reads the mirror a page at a time and writes over seconds; had
     /// the worker's run for a record it just changed finished in between, the full run's
     /// older read would land last and stay. Taking turns, and reading only once its turn has
     /// come, each run sees every mirror write committed before it, so the last run leaves

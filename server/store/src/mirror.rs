@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QueryTrait, Statement, TransactionSession, TransactionTrait,
+    QuerySelect, QueryTrait, Statement, TransactionSession, TransactionTrait,
     sea_query::{Alias, Expr, ExprTrait, OnConflict},
 };
 use serde_json::{Map, Value};
@@ -409,6 +409,25 @@ pub async fn all(
     Ok(Entity::find()
         .filter(Column::OrgSyncId.eq(org_sync_id))
         .order_by_asc(Column::SfId)
+        .all(db)
+        .await?)
+}
+
+/// Up to `limit` mirrored records of the Org Sync (deleted or not) whose Salesforce ids come
+/// after `after` (from the first when `None`), in id order: the mirror a page at a time.
+pub async fn page_after(
+    db: &impl ConnectionTrait,
+    org_sync_id: i64,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<sf_records::Model>, StoreError> {
+    let mut query = Entity::find().filter(Column::OrgSyncId.eq(org_sync_id));
+    if let Some(after) = after {
+        query = query.filter(Column::SfId.gt(after));
+    }
+    Ok(query
+        .order_by_asc(Column::SfId)
+        .limit(limit)
         .all(db)
         .await?)
 }

@@ -464,3 +464,117 @@ async fn os_07_removing_the_org_sync_removes_data_sources_and_links_and_keeps_re
         h.stop().await;
     }
 }
+
+/// A full run over a mirror larger than one step (5,000 records): it reads the mirror a page
+/// at a time, and every record arrives once, whatever page it is on. Run again, it finds
+/// nothing to change; a record deleted since is marked so and kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ds_03_a_full_run_brings_in_a_mirror_of_several_pages_once() {
+    const MIRRORED: usize = 12_345;
+    for backend in BACKENDS {
+        let h = Harness::start(backend, Options::default()).await;
+        // Disabled (as Add object leaves it): no worker touches the mirror written here.
+        let sync = store::org_syncs::create(&h.db, h.org_id, SfObject::Contact)
+            .await
+            .expect("org sync")
+            .id;
+        let settings = department_settings("Sales people", &["Sales"], &[]);
+        let reads: Vec<String> = serde_json::from_str(&settings.fields).expect("fields");
+        let fetched = orgsync::sync::fields::plan(
+            SfObject::Contact,
+            &[serde_json::to_string(&reads).expect("json")],
+        );
+        store::org_syncs::set_fetched_fields(
+            &h.db,
+            store::leases::Fence::Unfenced,
+            sync,
+            &serde_json::to_string(&fetched).expect("json"),
+        )
+        .await
+        .expect("fetched fields");
+        let mirrored: Vec<store::mirror::MirrorRecord> = (0..MIRRORED)
+            .map(|i| {
+                let department = if i % 3 == 0 { "IT" } else { "Sales" };
+                let Value::Object(fields) = json!({
+                    "Id": format!("003{i:015}"),
+                    "LastName": format!("Person {i}"),
+                    "Phone": format!("+1 650 253 {:04}", i % 10_000),
+                    "Department": department,
+                }) else {
+                    unreachable!("a JSON object")
+                };
+                store::mirror::MirrorRecord {
+                    sf_id: format!("003{i:015}"),
+                    fields,
+                    system_modstamp: "2026-12-01T10:00:00.000+0000".into(),
+                    deleted: false,
+                }
+            })
+            .collect();
+        for chunk in mirrored.chunks(2_000) {
+            store::mirror::apply_batch(&h.db, store::leases::Fence::Unfenced, sync, chunk, None)
+                .await
+                .expect("mirror");
+        }
+        let source = data_sources::create(&h.db, h.org_id, sync, &settings)
+            .await
+            .expect("data source")
+            .id;
+        let sales = campaign(&h, "Sales calls").await;
+        link(&h, source, sales).await;
+        let expected: HashSet<String> = mirrored
+            .iter()
+            .filter(|r| r.fields["Department"] == "Sales")
+            .map(|r| r.sf_id.clone())
+            .collect();
+
+        let done = orgsync::campaigns::materialize(&h.db, sync, orgsync::campaigns::Scope::All)
+            .await
+            .expect("materialize");
+        assert_eq!(done.written, expected.len(), "{backend:?}");
+        assert_eq!(done.campaign_ids, [sales], "{backend:?}");
+        let stored = records(&h, sales).await;
+        assert_eq!(
+            stored.keys().cloned().collect::<HashSet<_>>(),
+            expected,
+            "{backend:?}"
+        );
+        assert!(stored.values().all(|r| r.state == "ready"), "{backend:?}");
+
+        let again = orgsync::campaigns::materialize(&h.db, sync, orgsync::campaigns::Scope::All)
+            .await
+            .expect("materialize again");
+        assert_eq!(again.written, 0, "{backend:?}: nothing changed");
+
+        // The last Sales record, on the last page, deleted in Salesforce.
+        let mut gone = mirrored
+            .iter()
+            .rev()
+            .find(|r| expected.contains(&r.sf_id))
+            .expect("a Sales record")
+            .clone();
+        gone.deleted = true;
+        gone.system_modstamp = "2026-12-01T11:00:00.000+0000".into();
+        store::mirror::apply_batch(
+            &h.db,
+            store::leases::Fence::Unfenced,
+            sync,
+            std::slice::from_ref(&gone),
+            None,
+        )
+        .await
+        .expect("delete");
+        let after = orgsync::campaigns::materialize(&h.db, sync, orgsync::campaigns::Scope::All)
+            .await
+            .expect("materialize after the delete");
+        assert_eq!(after.written, 1, "{backend:?}");
+        let stored = records(&h, sales).await;
+        assert_eq!(
+            stored.len(),
+            expected.len(),
+            "{backend:?}: kept, not erased"
+        );
+        assert_eq!(stored[&gone.sf_id].state, "deleted", "{backend:?}");
+        h.stop().await;
+    }
+}

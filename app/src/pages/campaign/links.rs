@@ -49,13 +49,19 @@ pub fn LinksTab(view: CampaignPageView, actions: Actions) -> impl IntoView {
         .filter(|d| !attached.contains(&d.id))
         .cloned()
         .collect();
+    // "Below" is the attach form, which says itself when there is nothing to attach yet.
+    let empty_hint = if view.data_sources.is_empty() {
+        "An attached Data Source imports its Salesforce records into this campaign."
+    } else {
+        "Attach a Data Source below to import its Salesforce records into this campaign."
+    };
     view! {
         <div class="stack">
             {if view.links.is_empty() {
                 view! {
                     <div class="empty-state empty-state-compact">
                         <h3>"No Data Sources attached"</h3>
-                        <p>"Attach a Data Source below to import its Salesforce records into this campaign."</p>
+                        <p>{empty_hint}</p>
                     </div>
                 }
                 .into_any()
