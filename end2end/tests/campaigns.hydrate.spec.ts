@@ -11,349 +11,44 @@
  * computed from the simulator's own records (its control API), read at the time of the test:
  * earlier tests on this worker may have changed some of them.
  */
-import type { Locator, Page, Response } from "@playwright/test";
 import {
+  Admin,
+  type Counts,
+  LIVE_TIMEOUT_MS,
+  OBJECT,
   type OrgsyncServer,
-  POLL_UNIT_SECS,
-  Simulator,
+  POLL_MS,
+  type SimRecord,
   adminNav,
+  answerOf,
+  attachForm,
+  chooseSource,
+  disconnectSalesforce,
   expect,
+  isEmpty,
+  markDocument,
+  matches,
+  otherSource,
   pageHeading,
+  readiness,
+  sameDocument,
+  sameText,
   screenshot,
+  simRecords,
+  sum,
+  syncRow,
   test,
   uniqueName,
-  waitForHydration,
-  watchHydration,
 } from "./fixtures";
 
-/** "Last sync" once something was synchronized. */
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/;
-/** A REST sync polls every 5 "minutes" (5 s here); give the engine a few rounds. */
-const POLL_MS = 5 * POLL_UNIT_SECS * 1_000;
-const LIVE_TIMEOUT_MS = 4 * POLL_MS + 10_000;
 /** server/src/campaigns/mapping.rs, `MappingError::NoPhone`. */
 const NO_PHONE_MESSAGE = "Map at least one Salesforce field to a phone number slot.";
 /** OS-07, word for word. */
 const REMOVE_PROMPT = "Remove Contact sync? This will also remove any data sources linked to this object.";
 
-const OBJECT = "Contact";
-
-/** A record as the simulator's control API returns it. */
-type SimRecord = { Id: string } & Record<string, unknown>;
-
-/** Readiness code → count, as the campaign page's Dial-readiness card shows them. */
-type Counts = Record<string, number>;
-
-/** The simulated org's current (not deleted) records of `object`. */
-async function simRecords(app: OrgsyncServer, object: string): Promise<SimRecord[]> {
-  const body = (await app.sim.control(`records/${object}`, { method: "GET" })) as { records: SimRecord[] };
-  return body.records;
-}
-
-/** Salesforce's null: missing, `null` or empty text (server/filters/src/eval.rs). */
-const isEmpty = (value: unknown) => value === undefined || value === null || value === "";
-const sameText = (a: unknown, b: string) =>
-  typeof a === "string" && a.toLocaleUpperCase() === b.toLocaleUpperCase();
-
-/** The filter every test's Data Source uses: `LeadSource equals <source> and Phone is not empty`. */
-const matches = (record: SimRecord, source: string) => sameText(record.LeadSource, source) && !isEmpty(record.Phone);
-
-/**
- * The LeadSource value with the most matching records, at least three of them without
- * DoNotCall (so a test has records whose readiness a change in Salesforce can move).
- */
-function chooseSource(records: SimRecord[]): { source: string; matching: SimRecord[] } {
-  const sources = [...new Set(records.map((r) => r.LeadSource).filter((s): s is string => typeof s === "string"))];
-  let best: { source: string; matching: SimRecord[] } | undefined;
-  for (const source of sources) {
-    const matching = records.filter((r) => matches(r, source));
-    if (!best || matching.length > best.matching.length) best = { source, matching };
-  }
-  if (!best || best.matching.filter((r) => r.DoNotCall !== true).length < 3) {
-    throw new Error(`the simulator's ${OBJECT}s offer no LeadSource with enough matching records`);
-  }
-  return best;
-}
-
-/** `LeadSource` values of the simulated org other than `source` (to make a record stop matching). */
-function otherSource(records: SimRecord[], source: string): string {
-  const other = records
-    .map((r) => r.LeadSource)
-    .find((s): s is string => typeof s === "string" && !sameText(s, source));
-  return other ?? "Other";
-}
-
-const settings = (page: Page) => page.getByRole("dialog", { name: "Sync Settings" });
-const syncRow = (page: Page) => settings(page).getByRole("group", { name: OBJECT, exact: true });
-const readinessCard = (page: Page) => page.getByRole("region", { name: "Dial-readiness" });
-const recordsSection = (page: Page) => page.getByRole("region", { name: "Records", exact: true });
-const attachForm = (page: Page) => page.getByRole("region", { name: "Attach a Data Source" });
-const campaignTabs = (page: Page) => page.getByRole("navigation", { name: "Campaign" });
-
-/** The Dial-readiness card's counts by reason code (reasons with no record are not shown). */
-async function readiness(page: Page): Promise<Counts> {
-  return readinessCard(page)
-    .locator("dd[data-reason]")
-    .evaluateAll((items) =>
-      Object.fromEntries(items.map((item) => [item.getAttribute("data-reason") ?? "?", Number(item.textContent)])),
-    );
-}
-
-const sum = (counts: Counts) => Object.values(counts).reduce((a, b) => a + b, 0);
-
-/** Marks the current document; `sameDocument` is then true until a reload. */
-async function markDocument(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    (window as unknown as { __e2eSameDocument?: boolean }).__e2eSameDocument = true;
-  });
-}
-const sameDocument = (page: Page) =>
-  page.evaluate(() => (window as unknown as { __e2eSameDocument?: boolean }).__e2eSameDocument === true);
-
-/** Waits for the answer of the server function `/api/<endpoint>` to a POST. */
-const answerOf = (page: Page, endpoint: string): Promise<Response> =>
-  page.waitForResponse(
-    (response) => new URL(response.url()).pathname === `/api/${endpoint}` && response.request().method() === "POST",
-  );
-
-/** What a test builds: its Data Source, and the simulator's records it should match. */
-interface Built {
-  orgSyncId: string;
-  dataSource: string;
-  source: string;
-  /** The simulator's records the filter matches (at the time the Data Source was built). */
-  matching: SimRecord[];
-  /** All the simulator's records of the object (same time). */
-  all: SimRecord[];
-}
-
-/** Drives the admin pages for one test's organization. */
-class Admin {
-  constructor(
-    readonly page: Page,
-    readonly app: OrgsyncServer,
-  ) {}
-
-  static async start(page: Page, app: OrgsyncServer): Promise<Admin> {
-    await watchHydration(page);
-    await app.createAdmin(page);
-    return new Admin(page, app);
-  }
-
-  async open(path: string): Promise<void> {
-    await this.page.goto(path);
-    await waitForHydration(this.page);
-  }
-
-  /** Set up (IN-04) against the simulator. */
-  async connectSalesforce(): Promise<void> {
-    const { page } = this;
-    await this.open("/admin/integrations");
-    const opened = page.waitForEvent("popup");
-    await page.getByRole("region", { name: "Salesforce" }).getByRole("button", { name: "Set up" }).click();
-    const popup = await opened;
-    await popup.waitForURL(/\/services\/oauth2\/authorize/);
-    await popup.getByLabel("Username").fill(Simulator.USERNAME);
-    await popup.getByLabel("Password").fill(Simulator.PASSWORD);
-    const closed = popup.waitForEvent("close");
-    await popup.getByRole("button", { name: "Allow", exact: true }).click();
-    await closed;
-    await expect(page).toHaveURL(/salesforce=connected$/);
-  }
-
-  /** Adds the Contact Org Sync on REST Polling every 5 min, on; waits for its first poll. */
-  async addRestSync(): Promise<string> {
-    const { page } = this;
-    await this.open("/admin/integrations?modal=sync-settings");
-    const added = answerOf(page, "add_org_sync");
-    await settings(page).getByRole("region", { name: "Add object" }).getByRole("button", { name: OBJECT }).click();
-    await added;
-    const row = syncRow(page);
-    await expect(row).toBeVisible();
-    await row.getByLabel("Method").selectOption("rest");
-    await row.getByLabel("Interval").selectOption({ label: "5 min" });
-    await row.getByRole("switch", { name: "Enabled" }).check();
-    const saved = answerOf(page, "save_org_sync");
-    await row.getByRole("button", { name: "Save" }).click();
-    await saved;
-    // The first poll is the backfill: done once Last sync shows and no progress bar is left.
-    await expect(row.locator(".sync-last")).toHaveText(TIMESTAMP, { timeout: LIVE_TIMEOUT_MS });
-    await expect(row.getByRole("progressbar")).toHaveCount(0, { timeout: LIVE_TIMEOUT_MS });
-    await expect(row.locator(".status-label")).toHaveText("Active");
-    const id = await row.getAttribute("data-sync-id");
-    expect(id, "the row names its Org Sync").toBeTruthy();
-    return id ?? "";
-  }
-
-  /** Opens the editor of a new Contact Data Source from the Data Sources page. */
-  async openNewDataSource(orgSyncId: string): Promise<void> {
-    const { page } = this;
-    await this.open("/admin/data-sources");
-    await expect(pageHeading(page, "Data Sources")).toBeVisible();
-    const button = page.getByRole("link", { name: `New ${OBJECT} Data Source`, exact: true });
-    await expect(button).toHaveAttribute("href", `/admin/data-sources/new?org_sync=${orgSyncId}`);
-    await button.click();
-    await expect(pageHeading(page, `New ${OBJECT} Data Source`)).toBeVisible();
-  }
-
-  /** The editor's checkbox for a field (its id is `ds-field-<API name>`). */
-  fieldCheckbox(field: string): Locator {
-    return this.page
-      .getByRole("group", { name: "Fields it reads" })
-      .locator(`input[type="checkbox"][value="${field}"]`);
-  }
-
-  /** Fills the editor: name, fields, and `LeadSource equals <source>` + `Phone is not empty`. */
-  async fillEditor(name: string, source: string): Promise<void> {
-    const { page } = this;
-    await page.getByLabel("Name", { exact: true }).fill(name);
-    for (const field of ["Phone", "MobilePhone", "LeadSource", "Department"]) {
-      await this.fieldCheckbox(field).check();
-      await expect(this.fieldCheckbox(field)).toBeChecked();
-    }
-    // A new Data Source starts with one empty condition.
-    const rows = page.locator(".filter-row");
-    await expect(rows).toHaveCount(1);
-    const first = rows.nth(0);
-    await first.getByLabel("Field", { exact: true }).selectOption("LeadSource");
-    await first.getByLabel("Operator", { exact: true }).selectOption({ label: "equals" });
-    await first.getByLabel("Value", { exact: true }).fill(source);
-    await page.getByRole("button", { name: "Add condition" }).click();
-    await expect(rows).toHaveCount(2);
-    const second = rows.nth(1);
-    await second.getByLabel("Field", { exact: true }).selectOption("Phone");
-    await second.getByLabel("Operator", { exact: true }).selectOption({ label: "is not empty" });
-    await expect(second.getByLabel("Value", { exact: true })).toBeDisabled();
-  }
-
-  /** Presses Preview and returns the count line once the answer is shown. */
-  async preview(): Promise<string> {
-    const { page } = this;
-    const answered = answerOf(page, "preview_data_source");
-    await page.getByRole("button", { name: "Preview", exact: true }).click();
-    expect((await answered).status(), "Preview answered").toBe(200);
-    const count = page.getByTestId("preview").locator(".preview-count");
-    await expect(count).toBeVisible();
-    return (await count.innerText()).trim();
-  }
-
-  /** Save Data Source; the editor goes back to the Data Sources page. */
-  async saveDataSource(): Promise<void> {
-    const { page } = this;
-    const answered = answerOf(page, "save_data_source");
-    await page.getByRole("button", { name: "Save Data Source" }).click();
-    const response = await answered;
-    expect(response.status(), `Save Data Source: ${await response.text()}`).toBe(200);
-    await expect(page).toHaveURL((url) => url.pathname === "/admin/data-sources");
-    await expect(pageHeading(page, "Data Sources")).toBeVisible();
-  }
-
-  dataSourceRow(name: string): Locator {
-    return this.page.getByRole("table", { name: "Data Sources" }).locator(`tr[data-data-source="${name}"]`);
-  }
-
-  /** Connect, add the sync, build a Data Source through the editor; no preview checks. */
-  async buildDataSource(): Promise<Built> {
-    await this.connectSalesforce();
-    const orgSyncId = await this.addRestSync();
-    const all = await simRecords(this.app, OBJECT);
-    const { source, matching } = chooseSource(all);
-    const dataSource = uniqueName("ds");
-    await this.openNewDataSource(orgSyncId);
-    await this.fillEditor(dataSource, source);
-    await this.saveDataSource();
-    await expect(this.dataSourceRow(dataSource)).toBeVisible();
-    return { orgSyncId, dataSource, source, matching, all };
-  }
-
-  /** Creates a campaign on /admin/campaigns and opens it; returns its page's path. */
-  async createCampaign(name: string): Promise<string> {
-    const { page } = this;
-    await this.open("/admin/campaigns");
-    await expect(pageHeading(page, "Campaigns")).toBeVisible();
-    const form = page.getByRole("region", { name: "New campaign" });
-    await form.getByLabel("Name", { exact: true }).fill(name);
-    await form.getByLabel("Phone number slots").fill("Primary, Mobile");
-    await form.getByLabel("Custom fields").fill("Source, Department");
-    await expect(form.getByLabel("Default region")).toHaveValue("US");
-    const created = answerOf(page, "create_campaign");
-    await form.getByRole("button", { name: "Create campaign" }).click();
-    expect((await created).status(), "Create campaign answered").toBe(200);
-    const row = page.getByRole("table", { name: "Campaigns" }).locator(`tr[data-campaign="${name}"]`);
-    await expect(row).toBeVisible();
-    await expect(row.getByRole("cell").nth(1)).toHaveText("Primary, Mobile");
-    await expect(row.getByRole("cell").nth(2)).toHaveText("0");
-    await row.getByRole("link", { name }).click();
-    await expect(pageHeading(page, name)).toBeVisible();
-    await expect(page).toHaveURL(/\/admin\/campaigns\/\d+$/);
-    return new URL(page.url()).pathname;
-  }
-
-  /** The Data Sources tab of the open campaign (a client-side navigation). */
-  async openLinksTab(): Promise<void> {
-    await campaignTabs(this.page).getByRole("link", { name: "Data Sources" }).click();
-    await expect(this.page).toHaveURL(/[?&]tab=data-sources/);
-    await expect(
-      attachForm(this.page)
-        .or(this.page.getByText("Every Data Source is attached."))
-        .or(this.page.getByText("There is no Data Source yet.")),
-    ).toBeVisible();
-  }
-
-  async openRecordsTab(): Promise<void> {
-    await campaignTabs(this.page).getByRole("link", { name: "Records" }).click();
-    await expect(this.page).toHaveURL(/[?&]tab=records/);
-    await expect(recordsSection(this.page)).toBeVisible();
-  }
-
-  /** Presses Attach and waits for the server's answer. */
-  async pressAttach(): Promise<Response> {
-    const answered = answerOf(this.page, "save_link");
-    await attachForm(this.page).getByRole("button", { name: "Attach" }).click();
-    return answered;
-  }
-
-  /** Attaches the Data Source with Primary ← Phone, Mobile ← MobilePhone, Source ← LeadSource. */
-  async attach(dataSource: string): Promise<void> {
-    const form = attachForm(this.page);
-    await form.getByLabel("Data Source", { exact: true }).selectOption({ label: `${dataSource} (${OBJECT})` });
-    await form.getByLabel("Phone: Primary").selectOption("Phone");
-    await form.getByLabel("Phone: Mobile").selectOption("MobilePhone");
-    await form.getByLabel("Custom field: Source").selectOption("LeadSource");
-    const response = await this.pressAttach();
-    expect(response.status(), `Attach: ${await response.text()}`).toBe(200);
-    await expect(this.page.locator(`[data-link="${dataSource}"]`)).toBeVisible();
-  }
-
-  /** Builds everything up to a campaign with the Data Source attached; the records tab is open. */
-  async campaignWithLink(): Promise<Built & { campaign: string; path: string }> {
-    const built = await this.buildDataSource();
-    const campaign = uniqueName("campaign");
-    const path = await this.createCampaign(campaign);
-    await this.openLinksTab();
-    await this.attach(built.dataSource);
-    await this.openRecordsTab();
-    await this.waitForRecords(built.matching.length);
-    return { ...built, campaign, path };
-  }
-
-  /** Waits (live, no reload) until the campaign holds `total` records. */
-  async waitForRecords(total: number): Promise<void> {
-    await expect(recordsSection(this.page).locator(".records-count")).toHaveText(`${total} records`, {
-      timeout: LIVE_TIMEOUT_MS,
-    });
-    await expect(readinessCard(this.page).locator(".readiness-total")).toHaveText(`${total} records in all`);
-  }
-}
-
 test.afterEach(async ({ page, app }) => {
   // Stop this test's syncs: the next test on this worker shares the simulator.
-  const disconnected = await page.request.post("/api/disconnect_salesforce", {
-    headers: { Origin: app.baseURL, "Content-Type": "application/x-www-form-urlencoded" },
-    data: "",
-    maxRedirects: 0,
-  });
-  expect(disconnected.status(), `Disconnect after the test: ${await disconnected.text()}`).toBeLessThan(400);
+  await disconnectSalesforce(page, app);
 });
 
 test("DS-01 build a Data Source with a filter and preview it", async ({ page, app }, testInfo) => {

@@ -7,6 +7,10 @@
  * - `baseURL` is taken from `app`, so specs write `page.goto("/login")`.
  * - `startServer()` gives a test a server of its own (the first-run test needs one with no
  *   users); stop it in a `finally`.
+ * - `app.restart()` stops a server's process and starts it again on the same port, data
+ *   directory and simulator (what survives a restart).
+ * - `Admin` and the helpers around it drive Sync Settings, Data Sources and campaigns against
+ *   the simulator (the hydrated campaign and ingestion specs).
  *
  * Tests in one worker share that worker's server, so every test creates its own organization
  * and users (unique names, see `uniqueName`) and never relies on another test having run.
@@ -20,7 +24,9 @@ import {
   test as base,
   expect,
   type ConsoleMessage,
+  type Locator,
   type Page,
+  type Response,
   type TestInfo,
   type WebError,
 } from "@playwright/test";
@@ -268,6 +274,14 @@ export class Simulator {
   }
 }
 
+/** One `orgsync serve` process of an `OrgsyncServer`, and what ends it. */
+interface ServeProcess {
+  child: ChildProcess;
+  exited: Promise<void>;
+  /** Set if the process could not be started at all. */
+  spawnError(): Error | undefined;
+}
+
 /** A running `orgsync serve` with its own data directory, plus helpers to drive it. */
 export class OrgsyncServer {
   private stopped = false;
@@ -278,8 +292,9 @@ export class OrgsyncServer {
     /** The server's private data directory (SQLite file, `setup-code`). */
     readonly dataDir: string,
     private readonly bin: string,
-    private readonly child: ChildProcess,
-    private readonly exited: Promise<void>,
+    /** The `host:port` it listens on (kept across `restart()`). */
+    private readonly listen: string,
+    private serve: ServeProcess,
     private readonly output: OutputBuffer,
     /** The Salesforce simulator this server's connected app points at. */
     readonly sim: Simulator,
@@ -296,6 +311,26 @@ export class OrgsyncServer {
     const port = await freePort();
     const listen = `127.0.0.1:${port}`;
     const output = new OutputBuffer();
+    const serve = OrgsyncServer.spawnServe(bin, listen, dataDir, sim, output);
+    const server = new OrgsyncServer(`http://${listen}`, dataDir, bin, listen, serve, output, sim);
+    try {
+      await server.waitUntilHealthy();
+    } catch (error) {
+      await server.stop();
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`${message}\n--- orgsync serve output ---\n${output.since(0) || "(none)"}`);
+    }
+    return server;
+  }
+
+  /** Spawns `orgsync serve` on `listen` with `dataDir`, its output going to `output`. */
+  private static spawnServe(
+    bin: string,
+    listen: string,
+    dataDir: string,
+    sim: Simulator,
+    output: OutputBuffer,
+  ): ServeProcess {
     const child = spawn(bin, ["serve", "--listen", listen, "--data-dir", dataDir], {
       cwd: dataDir,
       env: childEnv({
@@ -317,26 +352,19 @@ export class OrgsyncServer {
       child.once("exit", () => resolve());
       child.once("error", () => resolve());
     });
-    const server = new OrgsyncServer(`http://${listen}`, dataDir, bin, child, exited, output, sim);
-    try {
-      await server.waitUntilHealthy(() => spawnError);
-    } catch (error) {
-      await server.stop();
-      const message = error instanceof Error ? error.message : String(error);
-      throw new Error(`${message}\n--- orgsync serve output ---\n${output.since(0) || "(none)"}`);
-    }
-    return server;
+    return { child, exited, spawnError: () => spawnError };
   }
 
-  private async waitUntilHealthy(spawnError: () => Error | undefined): Promise<void> {
+  private async waitUntilHealthy(): Promise<void> {
+    const { child, spawnError } = this.serve;
     const deadline = Date.now() + STARTUP_TIMEOUT_MS;
     let lastProblem = "no answer yet";
     while (Date.now() < deadline) {
       const error = spawnError();
       if (error) throw new Error(`could not start ${this.bin}: ${error.message}`);
-      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(
-          `orgsync serve exited (code ${this.child.exitCode}, signal ${this.child.signalCode}) before it was healthy`,
+          `orgsync serve exited (code ${child.exitCode}, signal ${child.signalCode}) before it was healthy`,
         );
       }
       try {
@@ -351,14 +379,13 @@ export class OrgsyncServer {
     throw new Error(`orgsync serve was not healthy within ${STARTUP_TIMEOUT_MS / 1000} s (${lastProblem})`);
   }
 
-  /** SIGTERM, wait for the exit (SIGKILL after 10 s), then delete the data directory. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill("SIGTERM");
+  /** SIGTERM the `serve` process and wait for its exit (SIGKILL after 10 s). */
+  private async stopServe(): Promise<void> {
+    const { child, exited } = this.serve;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
       const timedOut = await Promise.race([
-        this.exited.then(() => false),
+        exited.then(() => false),
         sleep(SHUTDOWN_TIMEOUT_MS).then(() => true),
       ]);
       if (timedOut) {
@@ -366,11 +393,33 @@ export class OrgsyncServer {
           `orgsync serve did not exit within ${SHUTDOWN_TIMEOUT_MS / 1000} s of SIGTERM; killing it.\n` +
             this.logs().slice(-4_000),
         );
-        this.child.kill("SIGKILL");
-        await this.exited;
+        child.kill("SIGKILL");
+        await exited;
       }
     }
-    liveServers.delete(this.child);
+    liveServers.delete(child);
+  }
+
+  /**
+   * Stops the `serve` process the way an operator would (SIGTERM), runs `whileDown` (for
+   * example changes in Salesforce while orgsync is not listening), then starts it again on
+   * the same port and data directory, with the same simulator, and waits for `/healthz`.
+   * Everything stored (users, sessions, tokens, syncs and their cursors) survives; give the
+   * test `SERVER_FIXTURE_TIMEOUT_MS` more time.
+   */
+  async restart(whileDown: () => Promise<void> = async () => {}): Promise<void> {
+    if (this.stopped) throw new Error("restart() after stop()");
+    await this.stopServe();
+    await whileDown();
+    this.serve = OrgsyncServer.spawnServe(this.bin, this.listen, this.dataDir, this.sim, this.output);
+    await this.waitUntilHealthy();
+  }
+
+  /** SIGTERM, wait for the exit (SIGKILL after 10 s), then delete the data directory. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.stopServe();
     await this.sim.stop();
     if (process.env.E2E_KEEP_DATA) {
       console.log(`E2E_KEEP_DATA: kept ${this.dataDir}`);
@@ -570,6 +619,410 @@ export async function waitForHydration(page: Page): Promise<void> {
     { polling: "raf" },
   );
 }
+
+/**
+ * Records every `EventSource` that `page` opens from now on (call before `goto`), so that a test
+ * can see the live status stream: `waitForLiveStream`, or read `__eventSources` itself.
+ */
+export async function recordEventSources(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __eventSources: EventSource[]; EventSource: typeof EventSource };
+    const Original = w.EventSource;
+    w.__eventSources = [];
+    w.EventSource = class extends Original {
+      constructor(url: string | URL, init?: EventSourceInit) {
+        super(url, init);
+        w.__eventSources.push(this);
+      }
+    };
+  });
+}
+
+/**
+ * Waits until the newest `EventSource` of the current document (the page's live status
+ * stream, see `recordEventSources`) is open. The server subscribes the stream to its status
+ * bus before it answers, so from then on the page misses no change.
+ */
+export async function waitForLiveStream(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const sources = (window as unknown as { __eventSources?: EventSource[] }).__eventSources ?? [];
+    return sources.length > 0 && sources[sources.length - 1].readyState === EventSource.OPEN;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaigns, Data Sources and Org Syncs against the simulator (shared by the hydrated specs).
+// ---------------------------------------------------------------------------------------------
+
+/** "Last sync" once something was synchronized. */
+export const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/;
+/** A REST sync polls every 5 "minutes" (5 s here); give the engine a few rounds. */
+export const POLL_MS = 5 * POLL_UNIT_SECS * 1_000;
+export const LIVE_TIMEOUT_MS = 4 * POLL_MS + 10_000;
+
+/** The object the `Admin` helpers synchronize. */
+export const OBJECT = "Contact";
+
+/** A record as the simulator's control API returns it. */
+export type SimRecord = { Id: string } & Record<string, unknown>;
+
+/** Readiness code → count, as the campaign page's Dial-readiness card shows them. */
+export type Counts = Record<string, number>;
+
+/** The simulated org's current (not deleted) records of `object`. */
+export async function simRecords(app: OrgsyncServer, object: string): Promise<SimRecord[]> {
+  const body = (await app.sim.control(`records/${object}`, { method: "GET" })) as { records: SimRecord[] };
+  return body.records;
+}
+
+/** Salesforce's null: missing, `null` or empty text (server/filters/src/eval.rs). */
+export const isEmpty = (value: unknown) => value === undefined || value === null || value === "";
+export const sameText = (a: unknown, b: string) =>
+  typeof a === "string" && a.toLocaleUpperCase() === b.toLocaleUpperCase();
+
+/** The filter every `Admin` Data Source uses: `LeadSource equals <source> and Phone is not empty`. */
+export const matches = (record: SimRecord, source: string) =>
+  sameText(record.LeadSource, source) && !isEmpty(record.Phone);
+
+/**
+ * The LeadSource value with the most matching records, at least three of them without
+ * DoNotCall (so a test has records whose readiness a change in Salesforce can move).
+ */
+export function chooseSource(records: SimRecord[]): { source: string; matching: SimRecord[] } {
+  const sources = [...new Set(records.map((r) => r.LeadSource).filter((s): s is string => typeof s === "string"))];
+  let best: { source: string; matching: SimRecord[] } | undefined;
+  for (const source of sources) {
+    const matching = records.filter((r) => matches(r, source));
+    if (!best || matching.length > best.matching.length) best = { source, matching };
+  }
+  if (!best || best.matching.filter((r) => r.DoNotCall !== true).length < 3) {
+    throw new Error(`the simulator's ${OBJECT}s offer no LeadSource with enough matching records`);
+  }
+  return best;
+}
+
+/** `LeadSource` values of the simulated org other than `source` (to make a record stop matching). */
+export function otherSource(records: SimRecord[], source: string): string {
+  const other = records
+    .map((r) => r.LeadSource)
+    .find((s): s is string => typeof s === "string" && !sameText(s, source));
+  return other ?? "Other";
+}
+
+export const syncSettings = (page: Page) => page.getByRole("dialog", { name: "Sync Settings" });
+export const syncRow = (page: Page) => syncSettings(page).getByRole("group", { name: OBJECT, exact: true });
+export const readinessCard = (page: Page) => page.getByRole("region", { name: "Dial-readiness" });
+export const recordsSection = (page: Page) => page.getByRole("region", { name: "Records", exact: true });
+export const attachForm = (page: Page) => page.getByRole("region", { name: "Attach a Data Source" });
+export const campaignTabs = (page: Page) => page.getByRole("navigation", { name: "Campaign" });
+/** The campaign's records table (the current page of it). */
+export const campaignRecords = (page: Page) => page.getByRole("table", { name: "Campaign records" });
+
+/** The Dial-readiness card's counts by reason code (reasons with no record are not shown). */
+export async function readiness(page: Page): Promise<Counts> {
+  return readinessCard(page)
+    .locator("dd[data-reason]")
+    .evaluateAll((items) =>
+      Object.fromEntries(items.map((item) => [item.getAttribute("data-reason") ?? "?", Number(item.textContent)])),
+    );
+}
+
+export const sum = (counts: Counts) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+/** Marks the current document; `sameDocument` is then true until a reload. */
+export async function markDocument(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (window as unknown as { __e2eSameDocument?: boolean }).__e2eSameDocument = true;
+  });
+}
+export const sameDocument = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __e2eSameDocument?: boolean }).__e2eSameDocument === true);
+
+/** Waits for the answer of the server function `/api/<endpoint>` to a POST. */
+export const answerOf = (page: Page, endpoint: string): Promise<Response> =>
+  page.waitForResponse(
+    (response) => new URL(response.url()).pathname === `/api/${endpoint}` && response.request().method() === "POST",
+  );
+
+/**
+ * Disconnects Salesforce for the signed-in administrator of `page` (IN-07), so that no sync of
+ * the test keeps calling the worker's simulator, which the next test shares.
+ */
+export async function disconnectSalesforce(page: Page, app: OrgsyncServer): Promise<void> {
+  const disconnected = await page.request.post("/api/disconnect_salesforce", {
+    headers: { Origin: app.baseURL, "Content-Type": "application/x-www-form-urlencoded" },
+    data: "",
+    maxRedirects: 0,
+  });
+  expect(disconnected.status(), `Disconnect after the test: ${await disconnected.text()}`).toBeLessThan(400);
+}
+
+/** What a test builds: its Data Source, and the simulator's records it should match. */
+export interface Built {
+  orgSyncId: string;
+  dataSource: string;
+  source: string;
+  /** The simulator's records the filter matches (at the time the Data Source was built). */
+  matching: SimRecord[];
+  /** All the simulator's records of the object (same time). */
+  all: SimRecord[];
+}
+
+/** The fields an `Admin` Data Source reads unless told otherwise. */
+export const DATA_SOURCE_FIELDS = ["Phone", "MobilePhone", "LeadSource", "Department"];
+
+/** Drives the admin pages (Integrations, Data Sources, Campaigns) for one test's organization. */
+export class Admin {
+  constructor(
+    readonly page: Page,
+    readonly app: OrgsyncServer,
+  ) {}
+
+  static async start(page: Page, app: OrgsyncServer): Promise<Admin> {
+    await watchHydration(page);
+    await recordEventSources(page);
+    await app.createAdmin(page);
+    return new Admin(page, app);
+  }
+
+  async open(path: string): Promise<void> {
+    await this.page.goto(path);
+    await waitForHydration(this.page);
+  }
+
+  /** Set up (IN-04), or Reset Token (IN-06), against the simulator. */
+  async connectSalesforce(button: "Set up" | "Reset Token" = "Set up"): Promise<void> {
+    const { page } = this;
+    await this.open("/admin/integrations");
+    const opened = page.waitForEvent("popup");
+    await page.getByRole("region", { name: "Salesforce" }).getByRole("button", { name: button, exact: true }).click();
+    const popup = await opened;
+    await popup.waitForURL(/\/services\/oauth2\/authorize/);
+    await popup.getByLabel("Username").fill(Simulator.USERNAME);
+    await popup.getByLabel("Password").fill(Simulator.PASSWORD);
+    const closed = popup.waitForEvent("close");
+    await popup.getByRole("button", { name: "Allow", exact: true }).click();
+    await closed;
+    await expect(page).toHaveURL(button === "Set up" ? /salesforce=connected$/ : /salesforce=token-replaced$/);
+  }
+
+  /** Adds the Contact Org Sync (disabled, CDC, OS-02) from Sync Settings; returns its id. */
+  async addObject(): Promise<string> {
+    const { page } = this;
+    await this.open("/admin/integrations?modal=sync-settings");
+    const added = answerOf(page, "add_org_sync");
+    await syncSettings(page).getByRole("region", { name: "Add object" }).getByRole("button", { name: OBJECT }).click();
+    await added;
+    const row = syncRow(page);
+    await expect(row).toBeVisible();
+    const id = await row.getAttribute("data-sync-id");
+    expect(id, "the row names its Org Sync").toBeTruthy();
+    return id ?? "";
+  }
+
+  /** Switches the Contact Org Sync on with `method` (REST Polling every 5 min, or CDC) and saves. */
+  async enableSync(method: "rest" | "cdc"): Promise<void> {
+    const { page } = this;
+    await this.open("/admin/integrations?modal=sync-settings");
+    const row = syncRow(page);
+    await row.getByLabel("Method").selectOption(method);
+    if (method === "rest") await row.getByLabel("Interval").selectOption({ label: "5 min" });
+    await row.getByRole("switch", { name: "Enabled" }).check();
+    const saved = answerOf(page, "save_org_sync");
+    await row.getByRole("button", { name: "Save" }).click();
+    expect((await saved).status(), "Save answered").toBe(200);
+  }
+
+  /**
+   * `enableSync`, then waits for the first read (the backfill): done once Last sync shows, no
+   * progress bar is left and the row is Active.
+   */
+  async startSync(method: "rest" | "cdc"): Promise<void> {
+    await this.enableSync(method);
+    const row = syncRow(this.page);
+    await expect(row.locator(".sync-last")).toHaveText(TIMESTAMP, { timeout: LIVE_TIMEOUT_MS });
+    await expect(row.getByRole("progressbar")).toHaveCount(0, { timeout: LIVE_TIMEOUT_MS });
+    await expect(row.locator(".status-label")).toHaveText("Active");
+  }
+
+  /** Adds the Contact Org Sync on REST Polling every 5 min, on; waits for its first poll. */
+  async addRestSync(): Promise<string> {
+    const id = await this.addObject();
+    await this.startSync("rest");
+    return id;
+  }
+
+  /** Opens the editor of a new Contact Data Source from the Data Sources page. */
+  async openNewDataSource(orgSyncId: string): Promise<void> {
+    const { page } = this;
+    await this.open("/admin/data-sources");
+    await expect(pageHeading(page, "Data Sources")).toBeVisible();
+    const button = page.getByRole("link", { name: `New ${OBJECT} Data Source`, exact: true });
+    await expect(button).toHaveAttribute("href", `/admin/data-sources/new?org_sync=${orgSyncId}`);
+    await button.click();
+    await expect(pageHeading(page, `New ${OBJECT} Data Source`)).toBeVisible();
+  }
+
+  /** The editor's checkbox for a field (its id is `ds-field-<API name>`). */
+  fieldCheckbox(field: string): Locator {
+    return this.page
+      .getByRole("group", { name: "Fields it reads" })
+      .locator(`input[type="checkbox"][value="${field}"]`);
+  }
+
+  /** Fills the editor: name, fields, and `LeadSource equals <source>` + `Phone is not empty`. */
+  async fillEditor(name: string, source: string, fields: string[] = DATA_SOURCE_FIELDS): Promise<void> {
+    const { page } = this;
+    await page.getByLabel("Name", { exact: true }).fill(name);
+    for (const field of fields) {
+      await this.fieldCheckbox(field).check();
+      await expect(this.fieldCheckbox(field)).toBeChecked();
+    }
+    // A new Data Source starts with one empty condition.
+    const rows = page.locator(".filter-row");
+    await expect(rows).toHaveCount(1);
+    const first = rows.nth(0);
+    await first.getByLabel("Field", { exact: true }).selectOption("LeadSource");
+    await first.getByLabel("Operator", { exact: true }).selectOption({ label: "equals" });
+    await first.getByLabel("Value", { exact: true }).fill(source);
+    await page.getByRole("button", { name: "Add condition" }).click();
+    await expect(rows).toHaveCount(2);
+    const second = rows.nth(1);
+    await second.getByLabel("Field", { exact: true }).selectOption("Phone");
+    await second.getByLabel("Operator", { exact: true }).selectOption({ label: "is not empty" });
+    await expect(second.getByLabel("Value", { exact: true })).toBeDisabled();
+  }
+
+  /** Presses Preview and returns the count line once the answer is shown. */
+  async preview(): Promise<string> {
+    const { page } = this;
+    const answered = answerOf(page, "preview_data_source");
+    await page.getByRole("button", { name: "Preview", exact: true }).click();
+    expect((await answered).status(), "Preview answered").toBe(200);
+    const count = page.getByTestId("preview").locator(".preview-count");
+    await expect(count).toBeVisible();
+    return (await count.innerText()).trim();
+  }
+
+  /** Save Data Source; the editor goes back to the Data Sources page. */
+  async saveDataSource(): Promise<void> {
+    const { page } = this;
+    const answered = answerOf(page, "save_data_source");
+    await page.getByRole("button", { name: "Save Data Source" }).click();
+    const response = await answered;
+    expect(response.status(), `Save Data Source: ${await response.text()}`).toBe(200);
+    await expect(page).toHaveURL((url) => url.pathname === "/admin/data-sources");
+    await expect(pageHeading(page, "Data Sources")).toBeVisible();
+  }
+
+  dataSourceRow(name: string): Locator {
+    return this.page.getByRole("table", { name: "Data Sources" }).locator(`tr[data-data-source="${name}"]`);
+  }
+
+  /** Connect, add the sync, build a Data Source through the editor; no preview checks. */
+  async buildDataSource(): Promise<Built> {
+    await this.connectSalesforce();
+    const orgSyncId = await this.addRestSync();
+    const all = await simRecords(this.app, OBJECT);
+    const { source, matching } = chooseSource(all);
+    const dataSource = uniqueName("ds");
+    await this.openNewDataSource(orgSyncId);
+    await this.fillEditor(dataSource, source);
+    await this.saveDataSource();
+    await expect(this.dataSourceRow(dataSource)).toBeVisible();
+    return { orgSyncId, dataSource, source, matching, all };
+  }
+
+  /**
+   * Creates a campaign on /admin/campaigns (phone slots "Primary, Mobile", the given custom
+   * fields) and opens it; returns its page's path.
+   */
+  async createCampaign(name: string, customFields = "Source, Department"): Promise<string> {
+    const { page } = this;
+    await this.open("/admin/campaigns");
+    await expect(pageHeading(page, "Campaigns")).toBeVisible();
+    const form = page.getByRole("region", { name: "New campaign" });
+    await form.getByLabel("Name", { exact: true }).fill(name);
+    await form.getByLabel("Phone number slots").fill("Primary, Mobile");
+    await form.getByLabel("Custom fields").fill(customFields);
+    await expect(form.getByLabel("Default region")).toHaveValue("US");
+    const created = answerOf(page, "create_campaign");
+    await form.getByRole("button", { name: "Create campaign" }).click();
+    expect((await created).status(), "Create campaign answered").toBe(200);
+    const row = page.getByRole("table", { name: "Campaigns" }).locator(`tr[data-campaign="${name}"]`);
+    await expect(row).toBeVisible();
+    await expect(row.getByRole("cell").nth(1)).toHaveText("Primary, Mobile");
+    await expect(row.getByRole("cell").nth(2)).toHaveText("0");
+    await row.getByRole("link", { name }).click();
+    await expect(pageHeading(page, name)).toBeVisible();
+    await expect(page).toHaveURL(/\/admin\/campaigns\/\d+$/);
+    return new URL(page.url()).pathname;
+  }
+
+  /** The Data Sources tab of the open campaign (a client-side navigation). */
+  async openLinksTab(): Promise<void> {
+    await campaignTabs(this.page).getByRole("link", { name: "Data Sources" }).click();
+    await expect(this.page).toHaveURL(/[?&]tab=data-sources/);
+    await expect(
+      attachForm(this.page)
+        .or(this.page.getByText("Every Data Source is attached."))
+        .or(this.page.getByText("There is no Data Source yet.")),
+    ).toBeVisible();
+  }
+
+  async openRecordsTab(): Promise<void> {
+    await campaignTabs(this.page).getByRole("link", { name: "Records" }).click();
+    await expect(this.page).toHaveURL(/[?&]tab=records/);
+    await expect(recordsSection(this.page)).toBeVisible();
+  }
+
+  /** Presses Attach and waits for the server's answer. */
+  async pressAttach(): Promise<Response> {
+    const answered = answerOf(this.page, "save_link");
+    await attachForm(this.page).getByRole("button", { name: "Attach" }).click();
+    return answered;
+  }
+
+  /**
+   * Attaches the Data Source with Primary ← Phone, Mobile ← MobilePhone and each custom
+   * field ← its Salesforce field in `customFields` (default: Source ← LeadSource).
+   */
+  async attach(dataSource: string, customFields: Record<string, string> = { Source: "LeadSource" }): Promise<void> {
+    const form = attachForm(this.page);
+    await form.getByLabel("Data Source", { exact: true }).selectOption({ label: `${dataSource} (${OBJECT})` });
+    await form.getByLabel("Phone: Primary").selectOption("Phone");
+    await form.getByLabel("Phone: Mobile").selectOption("MobilePhone");
+    for (const [campaignField, salesforceField] of Object.entries(customFields)) {
+      await form.getByLabel(`Custom field: ${campaignField}`).selectOption(salesforceField);
+    }
+    const response = await this.pressAttach();
+    expect(response.status(), `Attach: ${await response.text()}`).toBe(200);
+    await expect(this.page.locator(`[data-link="${dataSource}"]`)).toBeVisible();
+  }
+
+  /** Builds everything up to a campaign with the Data Source attached; the records tab is open. */
+  async campaignWithLink(): Promise<Built & { campaign: string; path: string }> {
+    const built = await this.buildDataSource();
+    const campaign = uniqueName("campaign");
+    const path = await this.createCampaign(campaign);
+    await this.openLinksTab();
+    await this.attach(built.dataSource);
+    await this.openRecordsTab();
+    await this.waitForRecords(built.matching.length);
+    return { ...built, campaign, path };
+  }
+
+  /** Waits (live, no reload) until the campaign holds `total` records. */
+  async waitForRecords(total: number): Promise<void> {
+    await expect(recordsSection(this.page).locator(".records-count")).toHaveText(recordCount(total), {
+      timeout: LIVE_TIMEOUT_MS,
+    });
+    await expect(readinessCard(this.page).locator(".readiness-total")).toHaveText(`${recordCount(total)} in all`);
+  }
+}
+
+/** How the campaign page counts records: "1 record", "0 records", "12 records". */
+export const recordCount = (total: number): string => (total === 1 ? "1 record" : `${total} records`);
 
 type WorkerFixtures = {
   /** This worker's orgsync server. */

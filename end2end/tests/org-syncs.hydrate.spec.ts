@@ -7,9 +7,13 @@
 import type { Browser, Page } from "@playwright/test";
 import {
   Simulator,
+  TIMESTAMP,
   adminNav,
   expect,
+  markDocument,
   pageHeading,
+  recordEventSources,
+  sameDocument,
   screenshot,
   signIn,
   test,
@@ -18,7 +22,6 @@ import {
 } from "./fixtures";
 
 const PAGE = "/admin/integrations";
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/;
 
 const card = (page: Page) => page.getByRole("region", { name: "Salesforce" });
 const summaryRow = (page: Page, object: string) =>
@@ -35,28 +38,9 @@ async function secondBrowser(browser: Browser, baseURL: string): Promise<Page> {
   const context = await browser.newContext({ baseURL });
   const page = await context.newPage();
   await watchHydration(page);
-  await page.addInitScript(() => {
-    const w = window as unknown as { __eventSources: EventSource[]; EventSource: typeof EventSource };
-    const Original = w.EventSource;
-    w.__eventSources = [];
-    w.EventSource = class extends Original {
-      constructor(url: string | URL, init?: EventSourceInit) {
-        super(url, init);
-        w.__eventSources.push(this);
-      }
-    };
-  });
+  await recordEventSources(page);
   return page;
 }
-
-/** Marks the current document; `sameDocument` is then true until a reload. */
-async function markDocument(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    (window as unknown as { __e2eSameDocument?: boolean }).__e2eSameDocument = true;
-  });
-}
-const sameDocument = (page: Page) =>
-  page.evaluate(() => (window as unknown as { __e2eSameDocument?: boolean }).__e2eSameDocument === true);
 
 test("ST-05 status changes reach every open browser without a reload", async ({ page, app, browser }, testInfo) => {
   test.setTimeout(120_000);

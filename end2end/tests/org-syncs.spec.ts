@@ -18,6 +18,7 @@ import {
   CIRCUIT_COOLDOWN_SECS,
   type OrgsyncServer,
   Simulator,
+  TIMESTAMP,
   expect,
   pageHeading,
   screenshot,
@@ -32,8 +33,6 @@ const SYNC_SETTINGS = "/admin/integrations?modal=sync-settings";
 /** OS-04, word for word. */
 const CDC_REMINDER =
   "CDC (real-time) requires Salesforce Enterprise Edition or higher, with Change Data Capture enabled for the object in Salesforce Setup.";
-/** "Last sync" once something was synchronized. */
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/;
 /** The simulator endpoints a sync reads from (REST polling and CDC). */
 const READ_ENDPOINTS = [
   "query",

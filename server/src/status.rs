@@ -147,6 +147,7 @@ pub fn org_sync_view(row: &org_syncs::Model) -> OrgSyncView {
         error_count: row.error_count,
         last_error: row.last_error.clone(),
         backfill,
+        revision: row.updated_at.timestamp_micros(),
     }
 }
 

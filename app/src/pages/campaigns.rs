@@ -11,7 +11,7 @@ use crate::{
         notice::ErrorNotice,
     },
     pages::campaign::readiness::ReadinessBar,
-    types::{CampaignSummary, StatusEvent},
+    types::CampaignSummary,
 };
 
 #[component]
@@ -21,7 +21,7 @@ pub fn CampaignsPage() -> impl IntoView {
     // Counts change as records arrive (DS-03): re-read on every campaign change.
     Effect::new(move |_| {
         crate::browser::follow_status_events(move |event| {
-            if matches!(event, StatusEvent::CampaignsChanged { .. }) {
+            if event.concerns_campaign(None) {
                 campaigns.refetch();
             }
         });

@@ -148,6 +148,10 @@ pub struct OrgSyncView {
     pub last_error: Option<String>,
     /// A first backfill in progress: records so far of the query's `totalSize`.
     pub backfill: Option<BackfillProgress>,
+    /// When the Org Sync was last written, in microseconds since the epoch. Views of one sync
+    /// reach a page by several ways (its own read, an action's answer, the live stream) and
+    /// not always in order: the page keeps the later one.
+    pub revision: i64,
 }
 
 /// Progress of a first backfill.
@@ -198,6 +202,41 @@ pub enum StatusEvent {
     SyncRemoved { id: i64 },
     /// Records of these campaigns were imported or changed (their pages re-read them).
     CampaignsChanged { campaign_ids: Vec<i64> },
+}
+
+impl StatusEvent {
+    /// Whether a page showing the campaign `campaign_id` (or every campaign: `None`) must
+    /// read it again. A snapshot opens every stream, also after a reconnect, and campaign
+    /// changes from before it (while the page loaded, or while the stream was down) are not
+    /// replayed: re-reading then is how the page catches up.
+    pub fn concerns_campaign(&self, campaign_id: Option<i64>) -> bool {
+        match self {
+            StatusEvent::Snapshot { .. } => true,
+            StatusEvent::CampaignsChanged { campaign_ids } => {
+                campaign_id.is_none_or(|id| campaign_ids.contains(&id))
+            }
+            StatusEvent::SyncChanged { .. } | StatusEvent::SyncRemoved { .. } => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod status_event_tests {
+    use super::StatusEvent;
+
+    #[test]
+    fn a_campaign_page_re_reads_on_its_own_changes_and_on_every_snapshot() {
+        let changed = StatusEvent::CampaignsChanged {
+            campaign_ids: vec![3, 5],
+        };
+        assert!(changed.concerns_campaign(Some(5)));
+        assert!(!changed.concerns_campaign(Some(4)));
+        assert!(changed.concerns_campaign(None));
+        let snapshot = StatusEvent::Snapshot { syncs: Vec::new() };
+        assert!(snapshot.concerns_campaign(Some(4)));
+        assert!(snapshot.concerns_campaign(None));
+        assert!(!StatusEvent::SyncRemoved { id: 5 }.concerns_campaign(Some(5)));
+    }
 }
 
 /// The SSE event name every [`StatusEvent`] is sent under.

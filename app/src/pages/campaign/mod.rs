@@ -16,7 +16,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::{
     api::{RecordCall, RemoveLink, RetryCall, SaveLink, UpdateCampaign, campaign_page},
     components::notice::ErrorNotice,
-    types::{CampaignPageView, StatusEvent},
+    types::CampaignPageView,
 };
 
 use self::{
@@ -150,9 +150,7 @@ pub fn CampaignPage() -> impl IntoView {
     );
     Effect::new(move |_| {
         crate::browser::follow_status_events(move |event| {
-            if let StatusEvent::CampaignsChanged { campaign_ids } = event
-                && id().is_some_and(|id| campaign_ids.contains(&id))
-            {
+            if id().is_some_and(|id| event.concerns_campaign(Some(id))) {
                 page.refetch();
             }
         });
@@ -222,5 +220,13 @@ fn CampaignView(view: CampaignPageView, tab: Tab, actions: Actions) -> impl Into
         <ReadinessSummary counts=campaign.counts.clone() />
         <nav class="tabs" aria-label="Campaign">{tabs}</nav>
         {body}
+    }
+}
+
+/// "1 record", "0 records", "12 records".
+fn record_count(total: impl Into<i128>) -> String {
+    match total.into() {
+        1 => "1 record".to_owned(),
+        total => format!("{total} records"),
     }
 }

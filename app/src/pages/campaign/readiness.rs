@@ -55,7 +55,7 @@ pub fn ReadinessSummary(counts: ReadinessCounts) -> impl IntoView {
                         })
                         .collect_view()}
                 </dl>
-                <p class="muted readiness-total">{format!("{} records in all", counts.total)}</p>
+                <p class="muted readiness-total">{format!("{} in all", super::record_count(counts.total))}</p>
             </div>
         </section>
     }

@@ -66,7 +66,7 @@ pub fn RecordsTab(
                     />
                     <button type="submit" class="btn btn-secondary">"Search"</button>
                 </form>
-                <span class="muted records-count">{format!("{} records", records.total)}</span>
+                <span class="muted records-count">{super::record_count(records.total)}</span>
             </div>
             {if records.records.is_empty() {
                 view! {

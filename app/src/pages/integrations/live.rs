@@ -41,10 +41,10 @@ impl LiveSyncs {
             .with(|syncs| syncs.iter().any(|sync| sync.object == object))
     }
 
-    /// Replaces the whole list with a fresh answer from the server.
-    pub fn replace(self, mut syncs: Vec<OrgSyncView>) {
-        sort(&mut syncs);
-        self.0.set(syncs);
+    /// Replaces the whole list with a fresh answer from the server (keeping any sync the page
+    /// already knows in a later revision).
+    pub fn replace(self, syncs: Vec<OrgSyncView>) {
+        self.0.update(|known| replace(known, syncs));
     }
 
     /// Puts one sync in, replacing the one with its id.
@@ -68,19 +68,35 @@ impl Default for LiveSyncs {
 /// one with its id (or joins the list, in object order); a removed one leaves it.
 pub fn apply(syncs: &mut Vec<OrgSyncView>, event: StatusEvent) {
     match event {
-        StatusEvent::Snapshot { syncs: now } => {
-            *syncs = now;
-            sort(syncs);
-        }
+        StatusEvent::Snapshot { syncs: now } => replace(syncs, now),
         StatusEvent::SyncChanged { sync } => upsert(syncs, sync),
         StatusEvent::SyncRemoved { id } => syncs.retain(|sync| sync.id != id),
         StatusEvent::CampaignsChanged { .. } => {}
     }
 }
 
+/// The list as `now` says, except that a sync the page knows in a later revision stays as
+/// the page knows it: an answer read before a live event may arrive after it.
+fn replace(syncs: &mut Vec<OrgSyncView>, mut now: Vec<OrgSyncView>) {
+    for sync in &mut now {
+        if let Some(known) = syncs.iter().find(|known| known.id == sync.id)
+            && known.revision > sync.revision
+        {
+            *sync = known.clone();
+        }
+    }
+    sort(&mut now);
+    *syncs = now;
+}
+
+/// Puts `sync` in, unless the page already knows it in a later revision.
 fn upsert(syncs: &mut Vec<OrgSyncView>, sync: OrgSyncView) {
     match syncs.iter_mut().find(|known| known.id == sync.id) {
-        Some(known) => *known = sync,
+        Some(known) => {
+            if sync.revision >= known.revision {
+                *known = sync;
+            }
+        }
         None => {
             syncs.push(sync);
             sort(syncs);
@@ -115,6 +131,7 @@ mod tests {
             error_count: 0,
             last_error: None,
             backfill: None,
+            revision: 1,
         }
     }
 
@@ -177,5 +194,41 @@ mod tests {
         apply(&mut syncs, StatusEvent::SyncRemoved { id: 42 });
         let ids: Vec<i64> = syncs.iter().map(|s| s.id).collect();
         assert_eq!(ids, vec![2]);
+    }
+
+    /// The Sync Settings row stuck at "Last sync: Never": Save's answer, read before the
+    /// worker's first round, arrived after that round's live event.
+    #[test]
+    fn an_answer_older_than_a_live_event_does_not_undo_it() {
+        let saved = sync(1, SyncObject::Contact, SyncStatus::Active);
+        let mut synced = saved.clone();
+        synced.last_sync_at = Some("2026-12-07 05:00:00 UTC".into());
+        synced.revision = 2;
+        let mut syncs = vec![saved.clone()];
+        apply(
+            &mut syncs,
+            StatusEvent::SyncChanged {
+                sync: synced.clone(),
+            },
+        );
+        upsert(&mut syncs, saved.clone());
+        assert_eq!(syncs, vec![synced.clone()], "an action's older answer");
+        replace(
+            &mut syncs,
+            vec![saved, sync(2, SyncObject::Lead, SyncStatus::Paused)],
+        );
+        assert_eq!(
+            syncs,
+            vec![synced, sync(2, SyncObject::Lead, SyncStatus::Paused)],
+            "a page's older read"
+        );
+        // A later revision, by any way, is taken.
+        let mut failed = sync(1, SyncObject::Contact, SyncStatus::Error);
+        failed.revision = 3;
+        upsert(&mut syncs, failed.clone());
+        assert_eq!(syncs[0], failed);
+        // A sync the newer list no longer has is gone.
+        replace(&mut syncs, vec![failed.clone()]);
+        assert_eq!(syncs, vec![failed]);
     }
 }
