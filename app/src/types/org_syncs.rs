@@ -220,8 +220,11 @@ impl StatusEvent {
     }
 }
 
+/// The SSE event name every [`StatusEvent`] is sent under.
+pub const STATUS_EVENT_NAME: &str = "status";
+
 #[cfg(test)]
-mod status_event_tests {
+mod tests {
     use super::StatusEvent;
 
     #[test]
@@ -238,6 +241,3 @@ mod status_event_tests {
         assert!(!StatusEvent::SyncRemoved { id: 5 }.concerns_campaign(Some(5)));
     }
 }
-
-/// The SSE event name every [`StatusEvent`] is sent under.
-pub const STATUS_EVENT_NAME: &str = "status";
