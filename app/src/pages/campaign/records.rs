@@ -77,7 +77,9 @@ pub fn RecordsTab(
                 }
                 .into_any()
             } else {
+                // Scrolls sideways rather than cut off the last column on a narrow window.
                 view! {
+                    <div class="table-scroll">
                     <table class="table" aria-label="Campaign records">
                         <thead>
                             <tr>
@@ -100,6 +102,7 @@ pub fn RecordsTab(
                                 .collect_view()}
                         </tbody>
                     </table>
+                    </div>
                 }
                 .into_any()
             }}
