@@ -79,7 +79,7 @@ pub fn IntegrationsPage() -> impl IntoView {
                     Ok(view) => {
                         let connected = matches!(view.salesforce, SalesforceCardView::Connected { .. });
                         // Filled before the card renders, so the server's HTML carries the summary.
-                        syncs.replace(view.syncs);
+                        syncs.fill(view.syncs);
                         view! {
                             <header class="page-header">
                                 <h1 class="page-title">"Integrations"</h1>

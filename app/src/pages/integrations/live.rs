@@ -41,9 +41,16 @@ impl LiveSyncs {
             .with(|syncs| syncs.iter().any(|sync| sync.object == object))
     }
 
-    /// Replaces the whole list with a fresh answer from the server (keeping any sync the page
-    /// already knows in a later revision).
-    pub fn replace(self, syncs: Vec<OrgSyncView>) {
+    /// Sets the list the page renders from its own read, as it is: while the page hydrates,
+    /// its rows must be the ones the server rendered.
+    pub fn fill(self, mut syncs: Vec<OrgSyncView>) {
+        sort(&mut syncs);
+        self.0.set(syncs);
+    }
+
+    /// Takes a later read of the whole list (after an action), keeping any sync the page
+    /// already knows in a later revision.
+    pub fn merge(self, syncs: Vec<OrgSyncView>) {
         self.0.update(|known| replace(known, syncs));
     }
 

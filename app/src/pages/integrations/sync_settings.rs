@@ -115,7 +115,7 @@ impl SyncSettingsState {
 
         Effect::new(move |_| {
             if let Some(Some(Ok(view))) = reloaded.get() {
-                syncs.replace(view.syncs);
+                syncs.merge(view.syncs);
                 extras.set(ModalExtras {
                     addable: view.addable,
                     api_usage: view.api_usage,
@@ -201,7 +201,7 @@ pub fn SyncSettingsModal(state: SyncSettingsState) -> impl IntoView {
                 let body = match settings.await {
                     Some(Ok(view)) => {
                         // Filled before the rows render, so the server's HTML carries them.
-                        syncs.replace(view.syncs);
+                        syncs.fill(view.syncs);
                         extras.set(ModalExtras {
                             addable: view.addable,
                             api_usage: view.api_usage,
