@@ -452,10 +452,27 @@ test("IG-04 no change is lost or applied twice across a restart and a token rese
     .poll(() => readiness(page).then((c) => c.do_not_call ?? 0), { timeout: LIVE_TIMEOUT_MS })
     .toBe(start.do_not_call + 1);
 
+  const name = uniqueName("ig04");
+  /**
+   * Opens the campaign's records searched for this test's name and waits, without a reload,
+   * until the page shows the `expected` counts and exactly the records `ids`, each once.
+   */
+  const caughtUp = async (message: string, expected: Counts, ids: string[]) => {
+    await admin.open(`${built.path}?tab=records&q=${name}`);
+    await markDocument(page);
+    await expect
+      .poll(() => live(page, reasons), { timeout: LIVE_TIMEOUT_MS, intervals: [500, 1_000], message })
+      .toEqual(expected);
+    expect(await sameDocument(page), "the page caught up without a reload").toBe(true);
+    await expect(recordsCount(page)).toHaveText(recordCount(ids.length));
+    const rows = campaignRecords(page).locator("tbody tr");
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-sf-id") ?? ""));
+    expect(shown.sort(), "the new records, each once").toEqual([...ids].sort());
+  };
+
   // orgsync stops; meanwhile Salesforce changes, stamped older than anything the sync has
   // read (so only a replay from the stored replay id can bring them).
   const old = await olderThanEverything(app);
-  const name = uniqueName("ig04");
   const createdWhileDown: string[] = [];
   await page.goto("about:blank");
   await app.restart(async () => {
@@ -469,24 +486,11 @@ test("IG-04 no change is lost or applied twice across a restart and a token rese
 
   // Back up: each change arrives, once.
   const doNotCallAfterRestart = start.do_not_call + 2 - (goneWhileDown.DoNotCall === true ? 1 : 0);
-  await admin.open(`${built.path}?tab=records&q=${name}`);
-  await markDocument(page);
-  await expect
-    .poll(() => live(page, reasons), {
-      timeout: LIVE_TIMEOUT_MS,
-      intervals: [500, 1_000],
-      message: "the changes made while orgsync was down arrive",
-    })
-    .toEqual({ total: total + 3, do_not_call: doNotCallAfterRestart, deleted: start.deleted + 1 });
-  expect(await sameDocument(page), "the page caught up without a reload").toBe(true);
-  await expect(recordsCount(page)).toHaveText(recordCount(3));
-  /** The Salesforce Ids of the records the search shows, sorted. */
-  const shown = async () => {
-    const rows = campaignRecords(page).locator("tbody tr");
-    const ids = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-sf-id") ?? ""));
-    return ids.sort();
-  };
-  expect(await shown(), "the three new records, each once").toEqual([...createdWhileDown].sort());
+  await caughtUp(
+    "the changes made while orgsync was down arrive",
+    { total: total + 3, do_not_call: doNotCallAfterRestart, deleted: start.deleted + 1 },
+    createdWhileDown,
+  );
   await screenshot(page, "ingestion-after-restart", testInfo);
 
   // Authentication fails (every refresh token revoked); a change made now stops the sync in
@@ -506,18 +510,11 @@ test("IG-04 no change is lost or applied twice across a restart and a token rese
   // Reset Token (IN-06): the sync resumes from its replay id; the missed changes arrive, and
   // the ones it already had are not applied again.
   await admin.connectSalesforce("Reset Token");
-  await admin.open(`${built.path}?tab=records&q=${name}`);
-  await markDocument(page);
-  await expect
-    .poll(() => live(page, reasons), {
-      timeout: LIVE_TIMEOUT_MS,
-      intervals: [500, 1_000],
-      message: "the changes made while the sync was in Error arrive",
-    })
-    .toEqual({ total: total + 4, do_not_call: doNotCallAfterRestart + 1, deleted: start.deleted + 1 });
-  expect(await sameDocument(page), "the page caught up without a reload").toBe(true);
-  await expect(recordsCount(page)).toHaveText(recordCount(4));
-  expect(await shown(), "the four new records, each once").toEqual([...createdWhileDown, inError].sort());
+  await caughtUp(
+    "the changes made while the sync was in Error arrive",
+    { total: total + 4, do_not_call: doNotCallAfterRestart + 1, deleted: start.deleted + 1 },
+    [...createdWhileDown, inError],
+  );
   await admin.open("/admin/integrations?modal=sync-settings");
   await expect(syncRow(page).locator(".status-label")).toHaveText("Active");
   // And record by record (searched by Id): the updated and the deleted one, in their state.

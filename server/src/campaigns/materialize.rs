@@ -85,10 +85,11 @@ pub async fn materialize(
     campaign_ids.sort_unstable();
     campaign_ids.dedup();
     let started = Instant::now();
-    let existing = match scope {
-        Scope::All => campaign_records::existing(db, &campaign_ids, None).await?,
-        Scope::Records(ids) => campaign_records::existing(db, &campaign_ids, Some(ids)).await?,
+    let only = match scope {
+        Scope::All => None,
+        Scope::Records(ids) => Some(ids),
     };
+    let existing = campaign_records::existing(db, &campaign_ids, only).await?;
     let mut steps = MirrorSteps::new(scope);
     let mut pass = Pass {
         org_sync_id,

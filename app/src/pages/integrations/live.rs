@@ -51,7 +51,7 @@ impl LiveSyncs {
     /// Takes a later read of the whole list (after an action), keeping any sync the page
     /// already knows in a later revision.
     pub fn merge(self, syncs: Vec<OrgSyncView>) {
-        self.0.update(|known| replace(known, syncs));
+        self.0.update(|known| merge(known, syncs));
     }
 
     /// Puts one sync in, replacing the one with its id.
@@ -75,7 +75,7 @@ impl Default for LiveSyncs {
 /// one with its id (or joins the list, in object order); a removed one leaves it.
 pub fn apply(syncs: &mut Vec<OrgSyncView>, event: StatusEvent) {
     match event {
-        StatusEvent::Snapshot { syncs: now } => replace(syncs, now),
+        StatusEvent::Snapshot { syncs: now } => merge(syncs, now),
         StatusEvent::SyncChanged { sync } => upsert(syncs, sync),
         StatusEvent::SyncRemoved { id } => syncs.retain(|sync| sync.id != id),
         StatusEvent::CampaignsChanged { .. } => {}
@@ -84,7 +84,7 @@ pub fn apply(syncs: &mut Vec<OrgSyncView>, event: StatusEvent) {
 
 /// The list as `now` says, except that a sync the page knows in a later revision stays as
 /// the page knows it: an answer read before a live event may arrive after it.
-fn replace(syncs: &mut Vec<OrgSyncView>, mut now: Vec<OrgSyncView>) {
+fn merge(syncs: &mut Vec<OrgSyncView>, mut now: Vec<OrgSyncView>) {
     for sync in &mut now {
         if let Some(known) = syncs.iter().find(|known| known.id == sync.id)
             && known.revision > sync.revision
@@ -220,7 +220,7 @@ mod tests {
         );
         upsert(&mut syncs, saved.clone());
         assert_eq!(syncs, vec![synced.clone()], "an action's older answer");
-        replace(
+        merge(
             &mut syncs,
             vec![saved, sync(2, SyncObject::Lead, SyncStatus::Paused)],
         );
@@ -235,7 +235,7 @@ mod tests {
         upsert(&mut syncs, failed.clone());
         assert_eq!(syncs[0], failed);
         // A sync the newer list no longer has is gone.
-        replace(&mut syncs, vec![failed.clone()]);
+        merge(&mut syncs, vec![failed.clone()]);
         assert_eq!(syncs, vec![failed]);
     }
 }
